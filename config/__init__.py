@@ -1,0 +1,21 @@
+"""Typed settings, read from ``AIOPS_*`` environment variables (see docs/configuration.md)."""
+
+from config.settings import (
+    ClickHouseSettings,
+    IngestSettings,
+    KafkaSettings,
+    RedisSettings,
+    Settings,
+    WebSettings,
+    load_settings,
+)
+
+__all__ = [
+    "ClickHouseSettings",
+    "IngestSettings",
+    "KafkaSettings",
+    "RedisSettings",
+    "Settings",
+    "WebSettings",
+    "load_settings",
+]

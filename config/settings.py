@@ -1,0 +1,109 @@
+"""One frozen settings class per concern; every field maps to one ``AIOPS_...`` variable.
+
+Unknown ``AIOPS_*`` variables are not silently ignored: ``load_settings`` rejects them, so a
+typo in a deployment fails at start instead of running with a default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _cfg(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, frozen=True, extra="ignore")
+
+
+class KafkaSettings(BaseSettings):
+    model_config = _cfg("AIOPS_KAFKA_")
+
+    bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,..]")
+    topic_prefix: str = Field("", description="Prefix for every topic name (e.g. per test run)")
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _hostports(cls, v: str) -> str:
+        for part in v.split(","):
+            host, _, port = part.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port], got {v!r}")
+        return v
+
+
+class ClickHouseSettings(BaseSettings):
+    model_config = _cfg("AIOPS_CLICKHOUSE_")
+
+    url: SecretStr | None = Field(
+        None, description="http(s)://user:password@host:8123 of a ClickHouse server; "
+        "unset = embedded chdb")
+    database: str = Field("aiops", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    chdb_path: Path = Field(Path("var/chdb"), description="On-disk directory of embedded chdb")
+
+    @property
+    def transport(self) -> Literal["chdb", "server"]:
+        return "server" if self.url else "chdb"
+
+
+class IngestSettings(BaseSettings):
+    model_config = _cfg("AIOPS_INGEST_")
+
+    group_id: str = "aiops-ingest"
+    batch_max_events: int = Field(20_000, ge=1, le=1_000_000)
+    batch_max_wait_s: float = Field(0.5, gt=0, le=60)
+    max_event_bytes: int = Field(256 * 1024, ge=256)
+    sink_retries: int = Field(5, ge=0, description="Retries of a failed sink write before "
+                              "the worker stops (loudly, offsets uncommitted)")
+    sink_retry_backoff_s: float = Field(0.5, ge=0)
+
+
+class RedisSettings(BaseSettings):
+    model_config = _cfg("AIOPS_REDIS_")
+
+    url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
+
+
+class WebSettings(BaseSettings):
+    model_config = _cfg("AIOPS_WEB_")
+
+    host: str = "127.0.0.1"
+    port: int = Field(6066, ge=0, le=65535, description="Port of /metrics and /healthz")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+
+_SECTIONS = {
+    "AIOPS_KAFKA_": KafkaSettings, "AIOPS_CLICKHOUSE_": ClickHouseSettings,
+    "AIOPS_INGEST_": IngestSettings, "AIOPS_REDIS_": RedisSettings, "AIOPS_WEB_": WebSettings,
+}
+_NOT_SETTINGS = {"AIOPS_SERVICES_HOME", "AIOPS_KAFKA_VERSION", "AIOPS_KAFKA_PORT",
+                 "AIOPS_KAFKA_CONTROLLER_PORT", "AIOPS_REDIS_PORT"}
+
+
+def unknown_env(environ: dict[str, str] | None = None) -> list[str]:
+    """``AIOPS_*`` variables that no setting reads (typos, stale names)."""
+    environ = dict(os.environ) if environ is None else environ
+    known = set(_NOT_SETTINGS)
+    for prefix, cls in _SECTIONS.items():
+        known |= {prefix + name.upper() for name in cls.model_fields}
+    return sorted(k for k in environ if k.startswith("AIOPS_") and k not in known)
+
+
+def load_settings() -> Settings:
+    bad = unknown_env()
+    if bad:
+        raise ValueError(
+            f"unknown setting(s) {', '.join(bad)}; see docs/configuration.md for valid names"
+        )
+    return Settings()

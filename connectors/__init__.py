@@ -1,0 +1,1 @@
+"""The outside world: Kafka I/O, ClickHouse, Redis, demo and replay sources."""

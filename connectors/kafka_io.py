@@ -1,0 +1,146 @@
+"""confluent-kafka clients with our defaults, and topic creation from the topic table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from schemas.topics import TOPICS, Topic
+
+log = logging.getLogger(__name__)
+
+
+class KafkaUnavailable(RuntimeError):
+    pass
+
+
+def admin(bootstrap: str) -> AdminClient:
+    return AdminClient({"bootstrap.servers": bootstrap})
+
+
+def check_broker(bootstrap: str, timeout_s: float = 10.0) -> None:
+    """Fail fast with advice instead of librdkafka's endless reconnect logging."""
+    try:
+        admin(bootstrap).list_topics(timeout=timeout_s)
+    except KafkaException as exc:
+        raise KafkaUnavailable(
+            f"no Kafka broker answers at {bootstrap} ({exc.args[0]}). Start the local one with "
+            "`aiops services up` (or `make services`), or set AIOPS_KAFKA_BOOTSTRAP."
+        ) from None
+
+
+def ensure_topics(bootstrap: str, prefix: str = "", topics: Iterable[Topic] = TOPICS,
+                  timeout_s: float = 30.0) -> list[str]:
+    """Create missing topics from the table; returns the names it created."""
+    client = admin(bootstrap)
+    existing = set(client.list_topics(timeout=timeout_s).topics)
+    wanted = [
+        NewTopic(prefix + t.name, num_partitions=t.partitions, replication_factor=1,
+                 config=t.kafka_config())
+        for t in topics
+        if prefix + t.name not in existing
+    ]
+    if not wanted:
+        return []
+    created = []
+    for name, future in client.create_topics(wanted, operation_timeout=timeout_s).items():
+        try:
+            future.result()
+            created.append(name)
+        except KafkaException as exc:
+            if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":
+                raise
+    return created
+
+
+def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> None:
+    for future in admin(bootstrap).delete_topics(names, operation_timeout=timeout_s).values():
+        try:
+            future.result()
+        except KafkaException as exc:
+            log.warning("could not delete topic: %s", exc)
+
+
+def make_producer(bootstrap: str, **overrides: object) -> Producer:
+    """Idempotent, acks=all producer that batches (linger) instead of awaiting each send."""
+    conf: dict[str, object] = {
+        "bootstrap.servers": bootstrap,
+        "enable.idempotence": True,
+        "acks": "all",
+        "linger.ms": 5,
+        "batch.size": 1_000_000,
+        "compression.type": "lz4",
+        "queue.buffering.max.messages": 500_000,
+    }
+    conf.update(overrides)
+    return Producer(conf)
+
+
+def produce_all(producer: Producer, topic: str, items: Iterable[tuple[bytes | None, bytes]],
+                headers: list | None = None) -> int:
+    """Produce without per-message waits, backing off only when the local queue is full."""
+    n = 0
+    for key, value in items:
+        while True:
+            try:
+                producer.produce(topic, value, key=key, headers=headers)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        n += 1
+        if n % 10_000 == 0:
+            producer.poll(0)
+    return n
+
+
+def make_consumer(bootstrap: str, group_id: str, **overrides: object) -> Consumer:
+    """Manual-commit consumer: offsets move only after the sink says a batch is durable."""
+    conf: dict[str, object] = {
+        "bootstrap.servers": bootstrap,
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "fetch.min.bytes": 1,
+        "fetch.wait.max.ms": 100,
+        "max.partition.fetch.bytes": 4 * 1024 * 1024,
+        "partition.assignment.strategy": "cooperative-sticky",
+        "session.timeout.ms": 30_000,
+        "max.poll.interval.ms": 300_000,
+    }
+    conf.update(overrides)
+    return Consumer(conf)
+
+
+def end_offsets(bootstrap: str, topics: Iterable[str], timeout_s: float = 10.0
+                ) -> dict[tuple[str, int], int]:
+    """High watermark of every partition of ``topics``."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "aiops-offset-probe"})
+    try:
+        meta = c.list_topics(timeout=timeout_s).topics
+        out = {}
+        for t in topics:
+            if t not in meta:
+                raise KeyError(f"topic {t!r} does not exist (run `aiops topics create`)")
+            for p in meta[t].partitions:
+                _lo, hi = c.get_watermark_offsets(TopicPartition(t, p), timeout=timeout_s)
+                out[(t, p)] = hi
+        return out
+    finally:
+        c.close()
+
+
+def committed_offsets(bootstrap: str, group_id: str, partitions: Iterable[tuple[str, int]],
+                      timeout_s: float = 10.0) -> dict[tuple[str, int], int]:
+    """The group's committed offset per partition (0 where it has none yet)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id,
+                  "enable.auto.commit": False})
+    try:
+        tps = [TopicPartition(t, p) for t, p in partitions]
+        return {(tp.topic, tp.partition): max(tp.offset, 0)
+                for tp in c.committed(tps, timeout=timeout_s)}
+    finally:
+        c.close()

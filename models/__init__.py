@@ -1,0 +1,1 @@
+"""Online ML and scoring models (anomaly detectors, scorers)."""

@@ -1,0 +1,1 @@
+"""The runtime: Faust app, batch ingest, CLI."""

@@ -1,0 +1,186 @@
+"""The ``aiops`` command line. Every subcommand has ``--help``."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES_SCRIPT = ROOT / "scripts" / "services.sh"
+
+
+def _settings():
+    from config.settings import load_settings
+
+    try:
+        return load_settings()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Event-streaming AIOps pipeline: Kafka in, validated events and insights out.
+
+    \b
+    First time here?   aiops services up && aiops demo
+    Configuration:     AIOPS_* environment variables (docs/configuration.md)
+    """
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def services(args: tuple[str, ...]) -> None:
+    """Fetch, start and stop the local Kafka broker and Redis (no Docker needed).
+
+    \b
+    aiops services up [kafka|redis|all]   fetch if needed, start, wait until ready
+    aiops services status                 what runs, on which port
+    aiops services down [--purge]         stop what `up` started (--purge: delete Kafka data)
+    aiops services logs kafka|redis       where the logs are, last lines
+    """
+    if not SERVICES_SCRIPT.exists():
+        raise click.ClickException(f"{SERVICES_SCRIPT} not found (is this a source checkout?)")
+    sys.exit(subprocess.call(["bash", str(SERVICES_SCRIPT), *(args or ("--help",))]))
+
+
+@main.group()
+def topics() -> None:
+    """Create and list the pipeline's Kafka topics (from schemas/topics.py)."""
+
+
+@topics.command("create")
+def topics_create() -> None:
+    """Create missing topics with their partitions and retention; existing ones are kept."""
+    from connectors.kafka_io import check_broker, ensure_topics
+
+    s = _settings()
+    _guard(check_broker, s.kafka.bootstrap)
+    created = ensure_topics(s.kafka.bootstrap, s.kafka.topic_prefix)
+    click.echo(f"created: {', '.join(created)}" if created else "all topics already exist")
+
+
+@topics.command("list")
+def topics_list() -> None:
+    """Show the topic table: name, key, partitions, retention, event types."""
+    from schemas.topics import DAY_MS, TOPICS
+
+    for t in TOPICS:
+        click.echo(f"{t.name:24} p={t.partitions:<2} retention={t.retention_ms // DAY_MS}d "
+                   f"key={t.key:52} types={','.join(t.event_types) or '-'}")
+
+
+@main.command()
+@click.option("--loglevel", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warn", "error", "crit"]))
+def worker(loglevel: str) -> None:
+    """Run a pipeline worker: consume input topics, validate, route invalid input to the DLQ,
+    write to ClickHouse, serve /metrics and /healthz (AIOPS_WEB_PORT, default 6066).
+
+    Stops on SIGTERM/Ctrl-C after finishing its batch; exits non-zero if any part failed.
+    The embedded ClickHouse (the default) is owned by one worker at a time.
+    """
+    from pipelines.worker import run_worker
+
+    s = _settings()
+    logging.basicConfig(level=loglevel.upper().replace("WARN", "WARNING").replace("CRIT",
+                        "CRITICAL"), format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    _guard(run_worker, s, loglevel)
+
+
+@main.command()
+@click.argument("sql")
+@click.option("--format", "fmt", default="table", type=click.Choice(["table", "json"]),
+              show_default=True)
+def query(sql: str, fmt: str) -> None:
+    """Run SQL against the pipeline's ClickHouse (embedded chdb unless AIOPS_CLICKHOUSE_URL).
+
+    The embedded database can be read only while no worker owns it. Tables live in the
+    `aiops` database; the *_v views show each event once (FINAL).
+    """
+    import orjson
+
+    from connectors.clickhouse import open_clickhouse
+
+    s = _settings()
+    sink = _guard(open_clickhouse, s.clickhouse, owner="aiops query")
+    try:
+        rows = _guard(sink.query, sql)
+    finally:
+        sink.close()
+    if fmt == "json":
+        for r in rows:
+            click.echo(orjson.dumps(r, default=str).decode())
+        return
+    click.echo(format_table(rows))
+
+
+def format_table(rows: list[dict]) -> str:
+    if not rows:
+        return "(no rows)"
+    cols = list(rows[0])
+    cells = [[str(r.get(c, "")) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
+    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
+
+
+@main.command()
+@click.option("--hours", default=24.0, show_default=True, help="Hours of history to generate")
+@click.option("--seed", default=7, show_default=True, help="Same seed, same events (and ids)")
+@click.option("--invalid-ratio", default=0.01, show_default=True,
+              help="Share of deliberately invalid events, to show the DLQ at work")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the worker")
+def demo(hours: float, seed: int, invalid_ratio: float, timeout: float) -> None:
+    """Produce a realistic mixed stream (3 tenants, 5 sites, metrics with daily seasonality and
+    injected faults, alerts, tickets, help-center activity) to the local Kafka, run a worker on
+    it, and summarise what landed in ClickHouse.
+
+    Needs a broker: `aiops services up` (or `make demo`, which does everything).
+    """
+    from pipelines.demo import run_demo
+
+    _guard(run_demo, _settings(), hours=hours, seed=seed, invalid_ratio=invalid_ratio,
+           timeout_s=timeout)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks; each prints its figures, and with --json one JSON object as the last line."""
+
+
+@bench.command("pipeline")
+@click.option("--events", default=200_000, show_default=True, help="Metric samples to produce")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+@click.option("--timeout", default=900.0, show_default=True)
+def bench_pipeline(events: int, as_json: bool, timeout: float) -> None:
+    """Throughput and delay of produce -> worker (validate) -> durable ClickHouse row, on the
+    local Kafka, with a fresh topic prefix and a throw-away embedded ClickHouse."""
+    from benchmarks.pipeline import run
+
+    _guard(run, _settings(), events=events, as_json=as_json, timeout_s=timeout)
+
+
+def _guard(fn, *args, **kwargs):
+    """Known failures become one clear error line instead of a traceback."""
+    from connectors.clickhouse.lock import DatabaseLocked
+    from connectors.kafka_io import KafkaUnavailable
+    from pipelines.runner import WorkerFailed
+
+    try:
+        return fn(*args, **kwargs)
+    except (KafkaUnavailable, DatabaseLocked, WorkerFailed, TimeoutError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        if type(exc).__name__ == "ChdbError":
+            raise click.ClickException(f"ClickHouse: {exc}") from None
+        raise
+
+
+if __name__ == "__main__":
+    main()

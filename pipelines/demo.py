@@ -1,0 +1,108 @@
+"""`aiops demo`: a realistic mixed stream through a real worker, then a summary."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from config.settings import Settings
+from connectors.clickhouse import open_clickhouse
+from connectors.demo_source import DemoStream
+from connectors.kafka_io import check_broker, ensure_topics, make_producer
+from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
+from schemas.topics import INPUT_TOPICS
+
+
+def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: float,
+             timeout_s: float) -> None:
+    k = settings.kafka
+    check_broker(k.bootstrap)
+    ensure_topics(k.bootstrap, k.topic_prefix)
+    click.echo(f"Generating {hours:g}h of demo data (seed {seed}) ...")
+    events = DemoStream(seed, hours=hours).all(invalid_ratio)
+    per_topic = Counter(e.topic for e in events)
+    bad = sum(not e.valid for e in events)
+    click.echo(f"  {len(events):,} events, {bad:,} deliberately invalid: "
+               + ", ".join(f"{t} {n:,}" for t, n in sorted(per_topic.items())))
+
+    log_path = Path("var/log/demo-worker.log")
+    click.echo(f"Starting a worker (log: {log_path}, metrics: "
+               f"http://127.0.0.1:{settings.web.port}/metrics) ...")
+    worker = WorkerProcess({}, log_path, settings.web.port).start()
+    try:
+        producer = make_producer(k.bootstrap)
+        started = time.time()
+        with click.progressbar(length=len(events), label="Producing to Kafka   ") as bar:
+            for i in range(0, len(events), 5_000):
+                chunk = events[i:i + 5_000]
+                for e in chunk:
+                    while True:
+                        try:
+                            producer.produce(k.topic_prefix + e.topic, e.value, key=e.key)
+                            break
+                        except BufferError:
+                            producer.poll(0.05)
+                producer.poll(0)
+                bar.update(len(chunk))
+            left = producer.flush(60)
+        if left:
+            raise click.ClickException(f"{left} events were not acknowledged by Kafka")
+        targets = targets_for(k.bootstrap, [k.topic_prefix + t for t in INPUT_TOPICS])
+        with click.progressbar(length=len(events), label="Worker made durable ") as bar:
+            last = [0]
+
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - last[0])
+                last[0] = done
+
+            finished = wait_caught_up(k.bootstrap, settings.ingest.group_id, targets,
+                                      timeout_s=timeout_s, worker=worker, on_progress=progress)
+        metrics_text = worker.get("/metrics")
+    finally:
+        code = worker.stop()
+    if code != 0:
+        raise click.ClickException(f"worker exited with code {code}; see {log_path}")
+    click.echo(f"Done in {finished - started:.1f}s "
+               f"({len(events) / max(finished - started, 1e-9):,.0f} events/s end to end).\n")
+    _summary(settings, metrics_text)
+
+
+def _summary(settings: Settings, metrics_text: str) -> None:
+    sink = open_clickhouse(settings.clickhouse, owner="aiops demo summary")
+    try:
+        db = settings.clickhouse.database
+        counts = sink.counts()
+        click.secho("Rows in ClickHouse (each event once):", bold=True)
+        for table, n in counts.items():
+            click.echo(f"  {db}.{table:<18} {n:>9,}")
+        reasons = sink.query(f"SELECT reason_code, count() AS n FROM {db}.dlq FINAL "
+                             "GROUP BY reason_code ORDER BY n DESC")
+        if reasons:
+            click.echo("  DLQ by reason: " + ", ".join(f"{r['reason_code']} {r['n']}"
+                                                      for r in reasons))
+        hot = sink.query(
+            f"SELECT tenant_id, site, host, round(max(value), 2) AS peak_cpu, "
+            f"toStartOfFiveMinutes(argMax(ts, value)) AS at FROM {db}.metrics FINAL "
+            "WHERE name = 'system.cpu.utilization' GROUP BY tenant_id, site, host "
+            "ORDER BY peak_cpu DESC LIMIT 3")
+        click.secho("\nHottest hosts (the injected faults):", bold=True)
+        for r in hot:
+            click.echo(f"  {r['tenant_id']:<8} {r['site']:<5} {r['host']:<14} "
+                       f"cpu {r['peak_cpu']} at {r['at']}")
+    finally:
+        sink.close()
+    dlq_line = next((ln for ln in metrics_text.splitlines()
+                     if ln.startswith("aiops_dlq_events_total")), None)
+    click.secho("\nWhere to look next:", bold=True)
+    click.echo('  aiops query "SELECT name, count(), avg(value) FROM aiops.metrics_v '
+               'GROUP BY name"')
+    click.echo("  aiops query \"SELECT source_topic, reason_code, error FROM aiops.dlq_v LIMIT 5\"")
+    click.echo("  aiops worker     # keep a worker running; scrape http://127.0.0.1:"
+               f"{settings.web.port}/metrics")
+    click.echo("  docs/            # tables, topics, configuration, adding a processor")
+    if dlq_line:
+        click.echo(f"  (the worker's /metrics said e.g. {dlq_line})")

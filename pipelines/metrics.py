@@ -1,0 +1,41 @@
+"""Prometheus metrics of a worker: ``aiops_`` prefix, base units, no high-cardinality labels."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class WorkerMetrics:
+    """One instance per worker, on its own registry (tests run several in one process)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.events_in = Counter("aiops_events_in_total", "Records consumed from input topics",
+                                 ["topic"], registry=r)
+        self.events_valid = Counter("aiops_events_valid_total",
+                                    "Records that validated and were routed to a table",
+                                    ["topic"], registry=r)
+        self.dlq = Counter("aiops_dlq_events_total", "Records sent to the dead-letter topic",
+                           ["topic", "reason"], registry=r)
+        self.latency = Histogram(
+            "aiops_event_latency_seconds",
+            "Delay from a record's Kafka timestamp to its row being durable in ClickHouse",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=r)
+        self.batch_seconds = Histogram(
+            "aiops_batch_processing_seconds", "Wall time of one batch: validate, sink, commit",
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=r)
+        self.sink_rows = Counter("aiops_sink_rows_total", "Rows made durable in ClickHouse",
+                                 ["table"], registry=r)
+        self.sink_batches = Counter("aiops_sink_batches_total", "Batches made durable",
+                                    registry=r)
+        self.sink_failures = Counter("aiops_sink_failures_total",
+                                     "Failed sink insert attempts (each retry counts)",
+                                     registry=r)
+        self.lag = Gauge("aiops_consumer_lag_records",
+                         "High watermark minus committed offset, per input topic",
+                         ["topic"], registry=r)
+        self.last_commit = Gauge("aiops_last_commit_timestamp_seconds",
+                                 "Unix time of the last successful offset commit (liveness)",
+                                 registry=r)

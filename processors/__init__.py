@@ -1,0 +1,1 @@
+"""Stateful stream logic in plain Python: no Kafka, Faust or ClickHouse in here."""

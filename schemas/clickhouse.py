@@ -1,0 +1,171 @@
+"""ClickHouse tables (one DDL for embedded chdb and for a server) and event -> row mapping.
+
+Every table is a ReplacingMergeTree whose sorting key ends in the event id (or, for the DLQ,
+the Kafka coordinates), so a re-delivered event collapses into one row. Read with ``FINAL``
+(or through the ``*_v`` views, which add it) to see each event once even before merges.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
+
+DEFAULT_DATABASE = "aiops"
+
+TS = "DateTime64(3, 'UTC')"
+LC = "LowCardinality(String)"
+ATTRS = "Map(LowCardinality(String), String)"
+_COMMON_HEAD = f"id String, tenant_id {LC}, ts {TS}"
+_COMMON_TAIL = f"source {LC}, event_time {TS}, ingested_at {TS} DEFAULT now64(3)"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: str
+    order_by: str
+    ttl_days: int
+    comment: str
+    version_column: str = "ingested_at"
+
+    def ddl(self, database: str) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {database}.{self.name} ({self.columns}) "
+            f"ENGINE = ReplacingMergeTree({self.version_column}) "
+            f"PARTITION BY toDate(ts) ORDER BY ({self.order_by}) "
+            f"TTL toDateTime(ts) + INTERVAL {self.ttl_days} DAY "
+            f"COMMENT '{self.comment}'",
+            f"CREATE VIEW IF NOT EXISTS {database}.{self.name}_v AS "
+            f"SELECT * FROM {database}.{self.name} FINAL",
+        ]
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "metrics",
+            f"{_COMMON_HEAD}, name {LC}, value Float64, unit {LC}, site {LC}, service {LC}, "
+            f"host {LC}, resource {ATTRS}, {_COMMON_TAIL}",
+            "tenant_id, name, site, host, ts, id",
+            30,
+            "Raw metric samples, one row per event id",
+        ),
+        Table(
+            "alerts",
+            f"{_COMMON_HEAD}, status {LC}, fingerprint String, alertname {LC}, severity {LC}, "
+            f"site {LC}, service {LC}, host {LC}, labels {ATTRS}, annotations {ATTRS}, "
+            f"ends_at Nullable({TS}), generator_url String, {_COMMON_TAIL}",
+            "tenant_id, alertname, fingerprint, ts, id",
+            90,
+            "Alert notifications as received (Alertmanager v4 fields), one row per event id",
+        ),
+        Table(
+            "ticket_events",
+            f"{_COMMON_HEAD}, ticket_id String, action {LC}, subject String, text String, "
+            f"priority {LC}, status {LC}, requester String, site {LC}, service {LC}, "
+            f"channel {LC}, {_COMMON_TAIL}",
+            "tenant_id, ticket_id, ts, id",
+            365,
+            "Help-desk ticket events, one row per event id",
+        ),
+        Table(
+            "help_interactions",
+            f"{_COMMON_HEAD}, kind {LC}, session_id String, user_id String, article_id String, "
+            f"vote {LC}, query String, result_count Nullable(UInt32), site {LC}, service {LC}, "
+            f"{_COMMON_TAIL}",
+            "tenant_id, kind, ts, id",
+            180,
+            "Help-center interactions, one row per event id",
+        ),
+        Table(
+            "dlq",
+            f"id String, tenant_id {LC}, ts {TS}, source_topic {LC}, partition UInt32, "
+            f"offset UInt64, reason_code {LC}, error String, raw_base64 String, "
+            f"raw_preview String, raw_size UInt32, ingested_at {TS} DEFAULT now64(3)",
+            "source_topic, partition, offset",
+            30,
+            "Invalid input: one row per Kafka record (topic, partition, offset)",
+        ),
+    )
+}
+
+TABLE_FOR_TYPE = {
+    "metric.sample": "metrics",
+    "alert": "alerts",
+    "ticket.event": "ticket_events",
+    "help.interaction": "help_interactions",
+}
+
+
+def ch_time(value: datetime) -> str:
+    """ClickHouse's default DateTime64 text form, in UTC (no best-effort parsing needed)."""
+    value = value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond // 1000:03d}"
+
+
+def _envelope(ev, ts: datetime) -> dict:
+    return {"id": ev.id, "tenant_id": ev.tenant_id, "ts": ch_time(ts), "source": ev.source,
+            "event_time": ch_time(ev.time)}
+
+
+def metric_row(ev: MetricSampleEvent) -> dict:
+    d = ev.data
+    r = d.resource
+    return {**_envelope(ev, d.timestamp), "name": d.name, "value": d.value, "unit": d.unit,
+            "site": r.site or "", "service": r.service_name or "", "host": r.host_name or "",
+            "resource": r.attributes()}
+
+
+def alert_row(ev: AlertEvent) -> dict:
+    d = ev.data
+    lab = d.labels
+    return {**_envelope(ev, d.starts_at), "status": d.status, "fingerprint": d.fingerprint,
+            "alertname": lab.get("alertname", ""), "severity": lab.get("severity", ""),
+            "site": lab.get("site", ""), "service": lab.get("service", lab.get("job", "")),
+            "host": lab.get("host", lab.get("instance", "")), "labels": lab,
+            "annotations": d.annotations,
+            "ends_at": ch_time(d.ends_at) if d.ends_at else None,
+            "generator_url": d.generator_url}
+
+
+def ticket_row(ev: TicketEventEvent) -> dict:
+    d = ev.data
+    return {**_envelope(ev, d.timestamp), "ticket_id": d.ticket_id, "action": d.action,
+            "subject": d.subject, "text": d.text, "priority": d.priority or "",
+            "status": d.status or "", "requester": d.requester or "", "site": d.site or "",
+            "service": d.service or "", "channel": d.channel or ""}
+
+
+def help_row(ev: HelpInteractionEvent) -> dict:
+    d = ev.data
+    return {**_envelope(ev, d.timestamp), "kind": d.kind, "session_id": d.session_id,
+            "user_id": d.user_id or "", "article_id": d.article_id or "", "vote": d.vote or "",
+            "query": d.query or "", "result_count": d.result_count, "site": d.site or "",
+            "service": d.service or ""}
+
+
+ROW_MAPPERS = {
+    "metric.sample": metric_row,
+    "alert": alert_row,
+    "ticket.event": ticket_row,
+    "help.interaction": help_row,
+}
+
+
+def dlq_row(
+    *, topic: str, partition: int, offset: int, timestamp_ms: int, raw: bytes | None,
+    reason_code: str, error: str, tenant_id: str = "",
+) -> dict:
+    raw = raw or b""
+    ts = datetime.fromtimestamp(max(timestamp_ms, 0) / 1000, UTC)
+    return {
+        "id": f"{topic}/{partition}/{offset}", "tenant_id": tenant_id, "ts": ch_time(ts),
+        "source_topic": topic, "partition": partition, "offset": offset,
+        "reason_code": reason_code, "error": error,
+        "raw_base64": base64.b64encode(raw).decode(),
+        "raw_preview": raw[:1024].decode("utf-8", errors="replace"), "raw_size": len(raw),
+    }
