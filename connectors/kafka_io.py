@@ -57,7 +57,8 @@ def ensure_topics(bootstrap: str, prefix: str = "", topics: Iterable[Topic] = TO
 
 
 def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> None:
-    for future in admin(bootstrap).delete_topics(names, operation_timeout=timeout_s).values():
+    client = admin(bootstrap)  # keep a reference: the futures die with the client
+    for future in client.delete_topics(names, operation_timeout=timeout_s).values():
         try:
             future.result()
         except KafkaException as exc:

@@ -157,13 +157,15 @@ def bench() -> None:
 @bench.command("pipeline")
 @click.option("--events", default=200_000, show_default=True, help="Metric samples to produce")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+@click.option("--rate", default=0, show_default=True,
+              help="Pace the producer at this many events/s (0 = as fast as it can)")
 @click.option("--timeout", default=900.0, show_default=True)
-def bench_pipeline(events: int, as_json: bool, timeout: float) -> None:
+def bench_pipeline(events: int, as_json: bool, rate: int, timeout: float) -> None:
     """Throughput and delay of produce -> worker (validate) -> durable ClickHouse row, on the
     local Kafka, with a fresh topic prefix and a throw-away embedded ClickHouse."""
     from benchmarks.pipeline import run
 
-    _guard(run, _settings(), events=events, as_json=as_json, timeout_s=timeout)
+    _guard(run, _settings(), events=events, as_json=as_json, timeout_s=timeout, rate=rate)
 
 
 def _guard(fn, *args, **kwargs):

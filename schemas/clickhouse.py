@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
 
@@ -101,10 +101,10 @@ TABLE_FOR_TYPE = {
 }
 
 
-def ch_time(value: datetime) -> str:
-    """ClickHouse's default DateTime64 text form, in UTC (no best-effort parsing needed)."""
-    value = value.astimezone(UTC)
-    return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond // 1000:03d}"
+def ch_time(value: datetime) -> float:
+    """Unix seconds with millisecond precision: DateTime64(3) reads it as is, and it costs a
+    tenth of formatting a date string (this runs twice per event on the ingest path)."""
+    return round(value.timestamp(), 3)
 
 
 def _envelope(ev, ts: datetime) -> dict:
@@ -161,9 +161,9 @@ def dlq_row(
     reason_code: str, error: str, tenant_id: str = "",
 ) -> dict:
     raw = raw or b""
-    ts = datetime.fromtimestamp(max(timestamp_ms, 0) / 1000, UTC)
     return {
-        "id": f"{topic}/{partition}/{offset}", "tenant_id": tenant_id, "ts": ch_time(ts),
+        "id": f"{topic}/{partition}/{offset}", "tenant_id": tenant_id,
+        "ts": max(timestamp_ms, 0) / 1000,
         "source_topic": topic, "partition": partition, "offset": offset,
         "reason_code": reason_code, "error": error,
         "raw_base64": base64.b64encode(raw).decode(),

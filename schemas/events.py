@@ -39,17 +39,21 @@ class Resource(BaseModel):
     )
     cloud_region: ShortStr | None = Field(default=None, alias="cloud.region")
     site: ShortStr | None = None
-
-    @model_validator(mode="after")
-    def _extra_are_strings(self) -> Resource:
-        for key, value in (self.model_extra or {}).items():
-            if not isinstance(value, str):
-                raise ValueError(f"resource attribute {key!r} must be a string")
-        return self
+    __pydantic_extra__: dict[str, ShortStr] = Field(init=False)  # other attributes: strings
 
     def attributes(self) -> dict[str, str]:
-        """All attributes under their wire (OpenTelemetry) names, unset ones left out."""
-        return {k: v for k, v in self.model_dump(by_alias=True).items() if v is not None}
+        """All attributes under their wire (OpenTelemetry) names, unset ones left out.
+
+        Built by hand: ``model_dump`` costs several microseconds on the ingest hot path.
+        """
+        out = {k: v for k, v in (("service.name", self.service_name),
+                                 ("host.name", self.host_name),
+                                 ("deployment.environment.name", self.deployment_environment_name),
+                                 ("cloud.region", self.cloud_region), ("site", self.site))
+               if v is not None}
+        if self.__pydantic_extra__:
+            out.update(self.__pydantic_extra__)
+        return out
 
 
 class MetricSample(BaseModel):

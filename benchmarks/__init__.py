@@ -1,0 +1,1 @@
+"""Benchmarks: run as `aiops bench NAME`; never part of the test run."""
