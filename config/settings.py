@@ -58,6 +58,8 @@ class IngestSettings(BaseSettings):
     sink_retries: int = Field(5, ge=0, description="Retries of a failed sink write before "
                               "the worker stops (loudly, offsets uncommitted)")
     sink_retry_backoff_s: float = Field(0.5, ge=0)
+    dlq_timeout_s: float = Field(30.0, gt=0, description="How long dead letters may take to be "
+                                 "acknowledged by Kafka before the worker stops")
 
 
 class RedisSettings(BaseSettings):

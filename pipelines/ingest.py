@@ -35,6 +35,11 @@ from processors.router import Record, route
 from schemas.topics import DLQ_TOPIC, INPUT_TOPICS
 
 log = logging.getLogger(__name__)
+
+
+class DeadLetterError(RuntimeError):
+    """Invalid records could not be parked in the DLQ topic, so the batch must not commit."""
+
 _LAG_INTERVAL_S = 1.0
 
 
@@ -47,7 +52,11 @@ class IngestLoop:
         self.topics = [prefix + t for t in INPUT_TOPICS]
         self.dlq_topic = prefix + DLQ_TOPIC
         self.consumer = make_consumer(settings.kafka.bootstrap, settings.ingest.group_id)
-        self.producer = make_producer(settings.kafka.bootstrap)
+        self.producer = make_producer(
+            settings.kafka.bootstrap,
+            **{"message.timeout.ms": int(settings.ingest.dlq_timeout_s * 1000),
+               # a missing DLQ topic is an outage to stop for, not something to paper over
+               "allow.auto.create.topics": False})
         self.stop_event = threading.Event()
         self.assigned: set[tuple[str, int]] = set()
         self.committed: dict[tuple[str, int], int] = {}
@@ -107,11 +116,8 @@ class IngestLoop:
         started = time.perf_counter()
         routed = route(records, max_event_bytes=self.settings.ingest.max_event_bytes,
                        topic_prefix=self.settings.kafka.topic_prefix)  # step 2
-        for dead in routed.dead:  # step 3
-            self.producer.produce(self.dlq_topic, dead.record.value, key=dead.record.key,
-                                  headers=dead.headers())
-        if routed.dead and self.producer.flush(30) > 0:
-            raise RuntimeError(f"dead letters not acknowledged by Kafka topic {self.dlq_topic}")
+        if routed.dead:  # step 3
+            self._send_dead_letters(routed.dead)
         try:
             stats = self.sink.write(routed.sink_batch())  # step 4
         except SinkError:
@@ -121,6 +127,28 @@ class IngestLoop:
         self._record_metrics(records, routed, stats, started)
         self.batches += 1
         return len(records)
+
+    def _send_dead_letters(self, dead: list) -> None:
+        failures: list[str] = []
+
+        def delivered(err, _msg) -> None:
+            if err is not None:
+                failures.append(str(err))
+
+        for d in dead:
+            while True:
+                try:
+                    self.producer.produce(self.dlq_topic, d.record.value, key=d.record.key,
+                                          headers=d.headers(), on_delivery=delivered)
+                    break
+                except BufferError:
+                    self.producer.poll(0.1)
+        left = self.producer.flush(self.settings.ingest.dlq_timeout_s)
+        if left or failures:
+            # Committing now would lose these records: stop instead, the batch is re-delivered.
+            raise DeadLetterError(
+                f"{len(failures) + left} of {len(dead)} dead letters were not acknowledged by "
+                f"Kafka topic {self.dlq_topic} ({(failures or ['timed out'])[0]})")
 
     def _commit(self, records: list[Record]) -> None:
         last: dict[tuple[str, int], int] = {}
@@ -184,4 +212,4 @@ class IngestLoop:
             self.metrics.lag.labels(topic).set(lag)
 
 
-__all__ = ["IngestLoop", "SinkError"]
+__all__ = ["DeadLetterError", "IngestLoop", "SinkError"]

@@ -1,0 +1,119 @@
+"""Integration fixtures: the real local Kafka and Redis (`make test` starts them), a fresh
+topic prefix, consumer group and embedded ClickHouse directory per test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from config.settings import ClickHouseSettings
+from connectors.clickhouse import ClickHouseSink, open_clickhouse
+from connectors.kafka_io import (
+    KafkaUnavailable,
+    check_broker,
+    delete_topics,
+    ensure_topics,
+    make_producer,
+)
+from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
+from schemas.topics import INPUT_TOPICS, TOPICS
+
+BOOTSTRAP = os.environ.get("AIOPS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+REDIS_URL = os.environ.get("AIOPS_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def bootstrap() -> str:
+    try:
+        check_broker(BOOTSTRAP, timeout_s=15)
+    except KafkaUnavailable as exc:
+        pytest.fail(f"{exc}\nIntegration tests need the real broker: run `make test`, which "
+                    "starts it, or `aiops services up` first.", pytrace=False)
+    return BOOTSTRAP
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=5).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"no Redis at {REDIS_URL} ({exc}); run `make test` or `aiops services up`",
+                    pytrace=False)
+    return REDIS_URL
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PipelineRun:
+    """One isolated pipeline: its own topics, group, ClickHouse directory and worker(s)."""
+
+    bootstrap: str
+    workdir: Path
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    extra_env: dict[str, str] = field(default_factory=dict)
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return f"it-{self.run_id}."
+
+    @property
+    def group(self) -> str:
+        return f"it-{self.run_id}"
+
+    @property
+    def chdb_path(self) -> Path:
+        return self.workdir / "chdb"
+
+    def env(self) -> dict[str, str]:
+        return {"AIOPS_KAFKA_BOOTSTRAP": self.bootstrap, "AIOPS_KAFKA_TOPIC_PREFIX": self.prefix,
+                "AIOPS_INGEST_GROUP_ID": self.group,
+                "AIOPS_CLICKHOUSE_CHDB_PATH": str(self.chdb_path),
+                "AIOPS_INGEST_BATCH_MAX_WAIT_S": "0.2", **self.extra_env}
+
+    def start_worker(self, **env: str) -> WorkerProcess:
+        n = len(self.workers)
+        w = WorkerProcess({**self.env(), **env}, self.workdir / f"worker-{n}.log", free_port())
+        self.workers.append(w)
+        return w.start()
+
+    def produce(self, events) -> None:
+        p = make_producer(self.bootstrap)
+        for e in events:
+            while True:
+                try:
+                    p.produce(self.prefix + e.topic, e.value, key=e.key)
+                    break
+                except BufferError:
+                    p.poll(0.05)
+        assert p.flush(60) == 0, "events not acknowledged by Kafka"
+
+    def wait_caught_up(self, worker: WorkerProcess | None = None, timeout_s: float = 180) -> None:
+        targets = targets_for(self.bootstrap, [self.prefix + t for t in INPUT_TOPICS])
+        wait_caught_up(self.bootstrap, self.group, targets, timeout_s=timeout_s, worker=worker)
+
+    def clickhouse(self) -> ClickHouseSink:
+        return open_clickhouse(ClickHouseSettings(chdb_path=self.chdb_path), owner="tests")
+
+
+@pytest.fixture
+def pipeline(bootstrap: str, tmp_path: Path) -> Iterator[PipelineRun]:
+    run = PipelineRun(bootstrap, tmp_path)
+    ensure_topics(bootstrap, run.prefix)
+    yield run
+    for w in run.workers:
+        w.kill()
+    delete_topics(bootstrap, [run.prefix + t.name for t in TOPICS])

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from config.settings import KafkaSettings, Settings, load_settings, unknown_env
+
+
+def test_defaults_are_the_local_embedded_setup() -> None:
+    s = Settings()
+    assert s.kafka.bootstrap == "127.0.0.1:9092"
+    assert s.clickhouse.transport == "chdb"
+    assert s.ingest.batch_max_events >= 1000
+
+
+def test_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIOPS_KAFKA_BOOTSTRAP", "k1:9092,k2:9093")
+    monkeypatch.setenv("AIOPS_CLICKHOUSE_URL", "http://default:pw@ch:8123")
+    monkeypatch.setenv("AIOPS_INGEST_BATCH_MAX_EVENTS", "5000")
+    s = load_settings()
+    assert s.kafka.bootstrap == "k1:9092,k2:9093"
+    assert s.clickhouse.transport == "server"
+    assert "pw" not in repr(s.clickhouse)
+    assert s.ingest.batch_max_events == 5000
+
+
+def test_typo_in_a_setting_name_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIOPS_INGEST_BATCH_MAX_EVENT", "5000")
+    assert unknown_env() == ["AIOPS_INGEST_BATCH_MAX_EVENT"]
+    with pytest.raises(ValueError, match="AIOPS_INGEST_BATCH_MAX_EVENT"):
+        load_settings()
+
+
+def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="host:port"):
+        KafkaSettings(bootstrap="localhost")
+    monkeypatch.setenv("AIOPS_INGEST_BATCH_MAX_WAIT_S", "-1")
+    with pytest.raises(ValidationError):
+        load_settings()
+
+
+def test_settings_are_frozen() -> None:
+    s = Settings()
+    with pytest.raises(ValidationError):
+        s.kafka.bootstrap = "x:1"  # type: ignore[misc]
