@@ -40,7 +40,8 @@ class ClickHouseSettings(BaseSettings):
     url: SecretStr | None = Field(
         None, description="http(s)://user:password@host:8123 of a ClickHouse server; "
         "unset = embedded chdb")
-    database: str = Field("aiops", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    database: str = Field("aiops", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                          description="Database holding the tables")
     chdb_path: Path = Field(Path("var/chdb"), description="On-disk directory of embedded chdb")
 
     @property
@@ -51,13 +52,16 @@ class ClickHouseSettings(BaseSettings):
 class IngestSettings(BaseSettings):
     model_config = _cfg("AIOPS_INGEST_")
 
-    group_id: str = "aiops-ingest"
-    batch_max_events: int = Field(20_000, ge=1, le=1_000_000)
-    batch_max_wait_s: float = Field(0.5, gt=0, le=60)
-    max_event_bytes: int = Field(256 * 1024, ge=256)
+    group_id: str = Field("aiops-ingest", description="Consumer group of the ingest workers")
+    batch_max_events: int = Field(20_000, ge=1, le=1_000_000,
+                                  description="A batch closes at this many records...")
+    batch_max_wait_s: float = Field(0.5, gt=0, le=60,
+                                    description="...or after this many seconds")
+    max_event_bytes: int = Field(256 * 1024, ge=256,
+                                 description="Larger records go to the DLQ as 'oversized'")
     sink_retries: int = Field(5, ge=0, description="Retries of a failed sink write before "
                               "the worker stops (loudly, offsets uncommitted)")
-    sink_retry_backoff_s: float = Field(0.5, ge=0)
+    sink_retry_backoff_s: float = Field(0.5, ge=0, description="First retry backoff; doubles")
     dlq_timeout_s: float = Field(30.0, gt=0, description="How long dead letters may take to be "
                                  "acknowledged by Kafka before the worker stops")
 
@@ -65,13 +69,14 @@ class IngestSettings(BaseSettings):
 class RedisSettings(BaseSettings):
     model_config = _cfg("AIOPS_REDIS_")
 
-    url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
+    url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://",
+                     description="Redis for live notifications")
 
 
 class WebSettings(BaseSettings):
     model_config = _cfg("AIOPS_WEB_")
 
-    host: str = "127.0.0.1"
+    host: str = Field("127.0.0.1", description="Address of /metrics and /healthz")
     port: int = Field(6066, ge=0, le=65535, description="Port of /metrics and /healthz")
 
 
@@ -89,8 +94,10 @@ _SECTIONS = {
     "AIOPS_KAFKA_": KafkaSettings, "AIOPS_CLICKHOUSE_": ClickHouseSettings,
     "AIOPS_INGEST_": IngestSettings, "AIOPS_REDIS_": RedisSettings, "AIOPS_WEB_": WebSettings,
 }
+# read by scripts/services.sh, not by the Python side
 _NOT_SETTINGS = {"AIOPS_SERVICES_HOME", "AIOPS_KAFKA_VERSION", "AIOPS_KAFKA_PORT",
-                 "AIOPS_KAFKA_CONTROLLER_PORT", "AIOPS_REDIS_PORT"}
+                 "AIOPS_KAFKA_CONTROLLER_PORT", "AIOPS_KAFKA_HEAP_OPTS",
+                 "AIOPS_KAFKA_START_TIMEOUT", "AIOPS_REDIS_PORT"}
 
 
 def unknown_env(environ: dict[str, str] | None = None) -> list[str]:
@@ -109,3 +116,13 @@ def load_settings() -> Settings:
             f"unknown setting(s) {', '.join(bad)}; see docs/configuration.md for valid names"
         )
     return Settings()
+
+
+def setting_rows(settings: Settings) -> list[tuple[str, object, str]]:
+    """(variable, effective value, description) for every setting; secrets stay masked."""
+    rows = []
+    for prefix, cls in _SECTIONS.items():
+        section = getattr(settings, prefix.removeprefix("AIOPS_").rstrip("_").lower())
+        for name, info in cls.model_fields.items():
+            rows.append((prefix + name.upper(), getattr(section, name), info.description or ""))
+    return rows

@@ -48,6 +48,17 @@ def services(args: tuple[str, ...]) -> None:
     sys.exit(subprocess.call(["bash", str(SERVICES_SCRIPT), *(args or ("--help",))]))
 
 
+@main.command("config")
+def show_config() -> None:
+    """Print every setting, its effective value and the variable that sets it
+    (secrets masked). See docs/configuration.md."""
+    from config.settings import setting_rows
+
+    s = _settings()
+    for var, value, description in setting_rows(s):
+        click.echo(f"{var:36} {value!s:28} {description}")
+
+
 @main.group()
 def topics() -> None:
     """Create and list the pipeline's Kafka topics (from schemas/topics.py)."""
