@@ -155,11 +155,16 @@ render() {
     mv -f "$out.tmp" "$out"
 }
 
+# Serialise up/down across concurrent callers. The daemons are started with fd 9 closed so
+# they never inherit (and keep holding) the lock.
 with_lock() {
     mkdir -p "$SERVICES_HOME" "$LOG_DIR" "$RUN_DIR"
     if command -v flock >/dev/null; then
         exec 9>"$RUN_DIR/services.lock"
-        flock -w 300 9 || die "another services.sh holds $RUN_DIR/services.lock"
+        if ! flock -n 9; then
+            say "waiting for another services.sh (lock $RUN_DIR/services.lock)"
+            flock -w 300 9 || die "another services.sh still holds $RUN_DIR/services.lock after 300 s"
+        fi
     fi
 }
 
@@ -264,7 +269,7 @@ kafka_up() {
         "$JAVA" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
         -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
         -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
-        -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS" >"$KAFKA_LOG" 2>&1 </dev/null &
+        -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS" >"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
     local i
     for ((i = 0; i < 100; i++)); do
         [[ -s $KAFKA_PID ]] && break
@@ -321,7 +326,7 @@ redis_up() {
     say "starting redis on $HOST:$REDIS_PORT (log $REDIS_LOG)"
     # The working dir is where redis would write dumps; persistence is off anyway.
     (cd "$RUN_DIR" && redis-server --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no \
-        --daemonize yes --pidfile "$REDIS_PID" --logfile "$REDIS_LOG") ||
+        --daemonize yes --pidfile "$REDIS_PID" --logfile "$REDIS_LOG" 9>&-) ||
         die "redis-server failed to start (see $REDIS_LOG)"
     local i
     for ((i = 0; i < 100; i++)); do
