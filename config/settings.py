@@ -62,6 +62,9 @@ class IngestSettings(BaseSettings):
     sink_retries: int = Field(5, ge=0, description="Retries of a failed sink write before "
                               "the worker stops (loudly, offsets uncommitted)")
     sink_retry_backoff_s: float = Field(0.5, ge=0, description="First retry backoff; doubles")
+    session_timeout_s: float = Field(
+        10.0, ge=6, le=300, description="A worker that stops heartbeating (killed, hung) loses "
+        "its partitions after this long; lower = faster failover")
     dlq_timeout_s: float = Field(30.0, gt=0, description="How long dead letters may take to be "
                                  "acknowledged by Kafka before the worker stops")
 

@@ -79,10 +79,16 @@ class IngestService(mode.Service):
         }
 
 
-def create_app(settings: Settings, metrics: WorkerMetrics | None = None) -> faust.App:
+def create_app(settings: Settings, metrics: WorkerMetrics | None = None
+               ) -> tuple[faust.App, IngestService]:
+    """The app and its ingest service; give the service to the ``faust.Worker`` so it starts
+    before the app, not after Faust's own consumer group has settled."""
     metrics = metrics or WorkerMetrics()
+    session_s = settings.ingest.session_timeout_s
     app = faust.App(
-        "aiops",
+        # Faust's own consumer group: one per ingest group, so separate pipelines never wait
+        # on each other's rebalances.
+        f"{settings.ingest.group_id}-faust",
         broker=f"kafka://{settings.kafka.bootstrap}",
         store="memory://",
         value_serializer="raw",
@@ -92,10 +98,10 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None) -> faus
         topic_replication_factor=1,
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=session_s,
+        broker_heartbeat_interval=max(1.0, session_s / 4),
     )
-    ingest = IngestService(settings, metrics, loop=None)
-    app.service(ingest)
-    app.conf.aiops_ingest = ingest  # type: ignore[attr-defined]
+    ingest = IngestService(settings, metrics)
 
     @app.page("/metrics")
     async def metrics_page(self, request):
@@ -107,4 +113,4 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None) -> faus
         body = ingest.health()
         return self.json(body, status=200 if body["status"] == "ok" else 503)
 
-    return app
+    return app, ingest

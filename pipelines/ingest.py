@@ -51,7 +51,9 @@ class IngestLoop:
         prefix = settings.kafka.topic_prefix
         self.topics = [prefix + t for t in INPUT_TOPICS]
         self.dlq_topic = prefix + DLQ_TOPIC
-        self.consumer = make_consumer(settings.kafka.bootstrap, settings.ingest.group_id)
+        self.consumer = make_consumer(
+            settings.kafka.bootstrap, settings.ingest.group_id,
+            **{"session.timeout.ms": int(settings.ingest.session_timeout_s * 1000)})
         self.producer = make_producer(
             settings.kafka.bootstrap,
             **{"message.timeout.ms": int(settings.ingest.dlq_timeout_s * 1000),

@@ -17,7 +17,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     created = ensure_topics(settings.kafka.bootstrap, settings.kafka.topic_prefix)
     if created:
         logging.getLogger(__name__).info("created topics: %s", ", ".join(created))
-    app = create_app(settings)
-    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
-    app.conf.aiops_ingest.on_crash = worker.crash  # type: ignore[attr-defined]
+    app, ingest = create_app(settings)
+    worker = faust.Worker(app, ingest, loglevel=loglevel, redirect_stdouts=False)
+    ingest.on_crash = worker.crash
     worker.execute_from_commandline()
