@@ -18,7 +18,8 @@ class KafkaUnavailable(RuntimeError):
 
 
 def admin(bootstrap: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": bootstrap})
+    # log_level 4: keep librdkafka's informational chatter (queue purges at close) quiet
+    return AdminClient({"bootstrap.servers": bootstrap, "log_level": 4})
 
 
 def check_broker(bootstrap: str, timeout_s: float = 10.0) -> None:
@@ -119,7 +120,8 @@ def make_consumer(bootstrap: str, group_id: str, **overrides: object) -> Consume
 def end_offsets(bootstrap: str, topics: Iterable[str], timeout_s: float = 10.0
                 ) -> dict[tuple[str, int], int]:
     """High watermark of every partition of ``topics``."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "aiops-offset-probe"})
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "aiops-offset-probe",
+                  "log_level": 4})
     try:
         meta = c.list_topics(timeout=timeout_s).topics
         out = {}
@@ -138,7 +140,7 @@ def committed_offsets(bootstrap: str, group_id: str, partitions: Iterable[tuple[
                       timeout_s: float = 10.0) -> dict[tuple[str, int], int]:
     """The group's committed offset per partition (0 where it has none yet)."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id,
-                  "enable.auto.commit": False})
+                  "enable.auto.commit": False, "log_level": 4})
     try:
         tps = [TopicPartition(t, p) for t, p in partitions]
         return {(tp.topic, tp.partition): max(tp.offset, 0)

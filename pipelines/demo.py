@@ -92,7 +92,7 @@ def _summary(settings: Settings, metrics_text: str) -> None:
         click.secho("\nHottest hosts (the injected faults):", bold=True)
         for r in hot:
             click.echo(f"  {r['tenant_id']:<8} {r['site']:<5} {r['host']:<14} "
-                       f"cpu {r['peak_cpu']} at {r['at']}")
+                       f"cpu {r['peak_cpu']} at {r['at']} UTC")
     finally:
         sink.close()
     dlq_line = next((ln for ln in metrics_text.splitlines()
