@@ -1,6 +1,6 @@
 """A deterministic, realistic mixed stream for demos, tests and benchmarks.
 
-Same seed, same events (ids included), so replaying a demo is idempotent end to end.
+Same seed and end time, same events (ids included), so replaying a demo is idempotent end to end.
 """
 
 from __future__ import annotations
@@ -51,10 +51,13 @@ def _iso(t: datetime) -> str:
 class DemoStream:
     def __init__(self, seed: int = 7, *, hours: float = 24, step_s: int = 300,
                  end: datetime | None = None, source: str = "aiops-demo") -> None:
-        self.rng = random.Random(seed)
+        end = end or datetime.now(UTC)
+        # Align the end to the step and seed with it: a re-run in the same step regenerates
+        # the same events (same ids, so sinks dedupe), a later run gets fresh ids.
+        self.end = datetime.fromtimestamp(end.timestamp() // step_s * step_s, UTC)
+        self.rng = random.Random(f"{seed}/{self.end.isoformat()}")
         self.hours = hours
         self.step_s = step_s
-        self.end = (end or datetime.now(UTC)).replace(microsecond=0)
         self.start = self.end - timedelta(hours=hours)
         self.source = source
         self.faults = self._faults()
