@@ -1,0 +1,68 @@
+"""The sink on the real engine: same DDL and idempotence on chdb and, when given, a server."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+
+import pytest
+
+from config.settings import ClickHouseSettings
+from connectors.clickhouse import open_clickhouse
+from connectors.demo_source import DemoStream, mixed_events
+from processors.router import Record, route
+
+SERVER_URL = os.environ.get("AIOPS_TEST_CLICKHOUSE_URL")
+
+
+@pytest.fixture(params=["chdb", "server"])
+def sink(request, tmp_path):
+    if request.param == "server":
+        if not SERVER_URL:
+            pytest.skip("no ClickHouse server here: set AIOPS_TEST_CLICKHOUSE_URL "
+                        "(e.g. http://default:@127.0.0.1:8123 with docker compose up) to run")
+        settings = ClickHouseSettings(url=SERVER_URL, database=f"t_{uuid.uuid4().hex[:12]}")
+    else:
+        settings = ClickHouseSettings(chdb_path=tmp_path / "chdb")
+    s = open_clickhouse(settings, owner="tests")
+    yield s
+    if request.param == "server":
+        s.transport.command(f"DROP DATABASE IF EXISTS {settings.database}")
+    s.close()
+
+
+def test_writing_a_batch_twice_shows_each_event_once(sink) -> None:
+    events = mixed_events(2_000, invalid_ratio=0.05, seed=3)
+    routed = route([Record(e.topic, 0, i, 1_795_000_000_000, e.key, e.value)
+                    for i, e in enumerate(events)])
+    batch = routed.sink_batch()
+    first = sink.write(batch)
+    assert first.rows == 2_000
+    sink.write(batch)  # a re-delivery after a crash before the commit
+    counts = sink.counts(final=True)
+    assert counts == {t: len(batch.get(t, [])) for t in counts}
+    db = sink.database
+    raw_total = sum(sink.counts(final=False).values())
+    assert 2_000 <= raw_total <= 4_000
+    view = sink.query(f"SELECT count() AS n FROM {db}.metrics_v")[0]["n"]
+    assert int(view) == counts["metrics"]
+
+
+def test_rows_round_trip_with_types(sink) -> None:
+    events = list(itertools.islice(DemoStream(9, hours=1).metrics(), 50))
+    routed = route([Record(e.topic, 0, i, 0, e.key, e.value) for i, e in enumerate(events)])
+    sink.write(routed.sink_batch())
+    row = routed.rows["metrics"][0]
+    got = sink.query(
+        f"SELECT name, value, host, resource['host.name'] AS rh, toUnixTimestamp64Milli(ts) AS ms "
+        f"FROM {sink.database}.metrics FINAL WHERE id = '{row['id']}'")
+    assert len(got) == 1
+    assert got[0]["name"] == row["name"] and float(got[0]["value"]) == row["value"]
+    assert got[0]["host"] == got[0]["rh"] == row["host"]
+    assert int(got[0]["ms"]) == round(row["ts"] * 1000)
+
+
+def test_unknown_table_is_refused(sink) -> None:
+    with pytest.raises(ValueError, match="unknown table"):
+        sink.write({"nope": [{"id": "1"}]})
