@@ -98,6 +98,9 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None
         topic_replication_factor=1,
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
+        # An agent that raises stops the worker (exit 1) instead of being restarted quietly
+        # by Faust's default supervisor while the process looks healthy.
+        agent_supervisor=mode.CrashingSupervisor,
         broker_session_timeout=session_s,
         broker_heartbeat_interval=max(1.0, session_s / 4),
     )
