@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install services services-down lint unit integration bench clean help
+.PHONY: demo test test-tools install services services-down lint unit integration bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,7 +29,10 @@ services-down:  ## stop the local Kafka broker and Redis
 demo: services  ## run the demo: mixed stream -> worker -> embedded ClickHouse, then a summary
 	$(BIN)/aiops demo
 
-test: services  ## lint, then every test (unit + integration against the real services)
+test-tools:  ## install the real clients integration tests use (Alertmanager)
+	bash scripts/test-tools.sh
+
+test: services test-tools  ## lint, then every test (unit + integration against the real services)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -2,6 +2,7 @@
 
 from config.settings import (
     ClickHouseSettings,
+    GatewaySettings,
     IngestSettings,
     KafkaSettings,
     RedisSettings,
@@ -12,6 +13,7 @@ from config.settings import (
 
 __all__ = [
     "ClickHouseSettings",
+    "GatewaySettings",
     "IngestSettings",
     "KafkaSettings",
     "RedisSettings",

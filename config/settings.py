@@ -83,6 +83,23 @@ class WebSettings(BaseSettings):
     port: int = Field(6066, ge=0, le=65535, description="Port of /metrics and /healthz")
 
 
+class GatewaySettings(BaseSettings):
+    model_config = _cfg("AIOPS_GATEWAY_")
+
+    host: str = Field("127.0.0.1", description="Address the HTTP ingest gateway listens on")
+    port: int = Field(8080, ge=0, le=65535, description="Port of the HTTP ingest gateway")
+    tokens: SecretStr | None = Field(
+        None, description="Bearer tokens per tenant: 'tenant=token,tenant2=token2'")
+    tokens_file: Path | None = Field(
+        None, description="YAML file mapping tenant -> token (or list of tokens)")
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024,
+                                description="Larger request bodies get 413")
+    max_events_per_request: int = Field(10_000, ge=1,
+                                        description="More events in one request get 413")
+    ack_timeout_s: float = Field(10.0, gt=0,
+                                 description="How long to wait for Kafka's acks before 503")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -91,11 +108,13 @@ class Settings(BaseModel):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
 
 _SECTIONS = {
     "AIOPS_KAFKA_": KafkaSettings, "AIOPS_CLICKHOUSE_": ClickHouseSettings,
     "AIOPS_INGEST_": IngestSettings, "AIOPS_REDIS_": RedisSettings, "AIOPS_WEB_": WebSettings,
+    "AIOPS_GATEWAY_": GatewaySettings,
 }
 # read by scripts/services.sh, not by the Python side
 _NOT_SETTINGS = {"AIOPS_SERVICES_HOME", "AIOPS_KAFKA_VERSION", "AIOPS_KAFKA_PORT",

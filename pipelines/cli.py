@@ -104,6 +104,35 @@ def worker(loglevel: str) -> None:
 
 
 @main.command()
+@click.option("--port", type=int, default=None, help="Override AIOPS_GATEWAY_PORT")
+def gateway(port: int | None) -> None:
+    """Run the HTTP ingest gateway that SREs point their tools at.
+
+    \b
+    POST /v1/alertmanager        Alertmanager / Grafana webhook (payload version 4)
+    POST /v1/events/KIND         KIND = metrics|alerts|tickets|help; a JSON object, a JSON
+                                 array, or NDJSON (Content-Type: application/x-ndjson)
+    GET  /metrics, /healthz
+
+    Every request needs 'Authorization: Bearer TOKEN'; the token decides the tenant
+    (AIOPS_GATEWAY_TOKENS or AIOPS_GATEWAY_TOKENS_FILE). 202 is sent only after Kafka has
+    acknowledged every event of the request (idempotent producer, acks=all).
+    """
+    from connectors.gateway.app import run_gateway
+    from connectors.gateway.auth import TokenConfigError
+
+    s = _settings()
+    if port is not None:
+        s = s.model_copy(update={"gateway": s.gateway.model_copy(update={"port": port})})
+    logging.basicConfig(level=logging.INFO,
+                        format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    try:
+        _guard(run_gateway, s)
+    except TokenConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
 @click.argument("sql")
 @click.option("--format", "fmt", default="table", type=click.Choice(["table", "json"]),
               show_default=True)

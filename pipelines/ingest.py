@@ -1,8 +1,9 @@
 """Batch ingest: consume input topics, validate and route, make durable, then commit.
 
 Faust streams cost tens of microseconds of Python per event (measured here: ~6,400 events/s
-through one agent with default settings, ~12,000/s at best after tuning), so the hot path uses a confluent-kafka consumer in batches and the processor in
-``processors.router``; the Faust worker hosts this loop and serves the web endpoints.
+through one agent with default settings, ~12,000/s at best after tuning), so the hot path
+uses a confluent-kafka consumer in batches and the processor in ``processors.router``; the
+Faust worker hosts this loop and serves the web endpoints.
 
 Commit order, for every batch (the code below follows these numbers):
 

@@ -24,8 +24,12 @@ class WorkerFailed(RuntimeError):
 
 
 class WorkerProcess:
-    def __init__(self, env: Mapping[str, str], log_path: Path, web_port: int) -> None:
-        self.env = {**os.environ, **env, "AIOPS_WEB_PORT": str(web_port)}
+    def __init__(self, env: Mapping[str, str], log_path: Path, web_port: int,
+                 args: tuple[str, ...] = ("worker", "--loglevel", "info")) -> None:
+        """``args`` is the `aiops` subcommand: a worker by default, or e.g. the gateway."""
+        port_var = "AIOPS_GATEWAY_PORT" if args[0] == "gateway" else "AIOPS_WEB_PORT"
+        self.env = {**os.environ, **env, port_var: str(web_port)}
+        self.args = args
         self.log_path = log_path
         self.web_port = web_port
         self.proc: subprocess.Popen | None = None
@@ -34,7 +38,7 @@ class WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "worker", "--loglevel", "info"],
+            [sys.executable, "-m", "pipelines.cli", *self.args],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         self.wait_healthy(timeout_s)

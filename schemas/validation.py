@@ -58,19 +58,25 @@ def _describe(err: ValidationError) -> tuple[ReasonCode, str]:
         )
     if not first["loc"]:
         return "not_json", f"expected a JSON object at the top level ({first['msg']})"
-    parts = []
     code: ReasonCode = "schema"
-    for e in errors[:5]:
-        # loc starts with the union tag (e.g. 'metric.sample'); drop it for readability.
-        loc = ".".join(str(p) for p in e["loc"][1:]) or "(event)"
-        if loc == "tenant_id" and e["type"] == "missing":
-            code = "missing_tenant"
+    if any(e["loc"][1:] == ("tenant_id",) and e["type"] == "missing" for e in errors):
+        code = "missing_tenant"
+    # loc starts with the union tag (e.g. 'metric.sample'); drop it for readability.
+    return code, describe_errors(err, skip=1)
+
+
+def describe_errors(err: ValidationError, *, skip: int = 0, limit: int = 5) -> str:
+    """'field.path: what is wrong (got value)' for the first ``limit`` errors."""
+    errors = err.errors(include_url=False)
+    parts = []
+    for e in errors[:limit]:
+        loc = ".".join(str(p) for p in e["loc"][skip:]) or "(event)"
         value = e.get("input")
         quiet = e["type"] in ("missing", "value_error") or isinstance(value, dict | list)
         shown = "" if quiet else f" (got {value!r:.60})"
         parts.append(f"{loc}: {e['msg']}{shown}")
-    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
-    return code, "; ".join(parts) + more
+    more = f" (+{len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(parts) + more
 
 
 def parse_event(

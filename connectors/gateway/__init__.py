@@ -1,0 +1,1 @@
+"""HTTP ingest gateway: Alertmanager webhooks and JSON/NDJSON events in, Kafka records out."""
