@@ -34,8 +34,8 @@ class WorkerMetrics:
                                      "Failed sink insert attempts (each retry counts)",
                                      registry=r)
         self.lag = Gauge("aiops_consumer_lag_records",
-                         "High watermark minus committed offset, per input topic",
-                         ["topic"], registry=r)
+                         "High watermark minus committed offset, per consumer group and topic",
+                         ["group", "topic"], registry=r)
         self.last_commit = Gauge("aiops_last_commit_timestamp_seconds",
-                                 "Unix time of the last successful offset commit (liveness)",
-                                 registry=r)
+                                 "Unix time of the group's last offset commit (liveness)",
+                                 ["group"], registry=r)
