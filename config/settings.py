@@ -69,6 +69,20 @@ class IngestSettings(BaseSettings):
                                  "acknowledged by Kafka before the worker stops")
 
 
+class AnomalySettings(BaseSettings):
+    model_config = _cfg("AIOPS_ANOMALY_")
+
+    enabled: bool = Field(True, description="Run the anomaly stage in this worker")
+    group_id: str = Field("aiops-anomaly", description="Consumer group of the anomaly stage")
+    config_path: Path | None = Field(None, description="YAML of detectors and alert policy "
+                                     "per metric (default: config/anomaly.yaml)")
+    emit_all: bool = Field(False, description="Write a verdict for every sample, not only "
+                           "anomalous ones (for benchmarks and charts)")
+    series_ttl_s: float = Field(6 * 3600, gt=0, description="Forget a series quiet this long")
+    batch_max_events: int = Field(20_000, ge=1, description="Anomaly stage batch size")
+    batch_max_wait_s: float = Field(0.5, gt=0, le=60, description="Anomaly stage batch wait")
+
+
 class RedisSettings(BaseSettings):
     model_config = _cfg("AIOPS_REDIS_")
 
@@ -106,6 +120,7 @@ class Settings(BaseModel):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
@@ -113,7 +128,8 @@ class Settings(BaseModel):
 
 _SECTIONS = {
     "AIOPS_KAFKA_": KafkaSettings, "AIOPS_CLICKHOUSE_": ClickHouseSettings,
-    "AIOPS_INGEST_": IngestSettings, "AIOPS_REDIS_": RedisSettings, "AIOPS_WEB_": WebSettings,
+    "AIOPS_INGEST_": IngestSettings, "AIOPS_ANOMALY_": AnomalySettings,
+    "AIOPS_REDIS_": RedisSettings, "AIOPS_WEB_": WebSettings,
     "AIOPS_GATEWAY_": GatewaySettings,
 }
 # read by scripts/services.sh, not by the Python side

@@ -1,9 +1,9 @@
-"""The Faust application: hosts the ingest loop, serves /metrics and /healthz.
+"""The Faust application: hosts the batch stages, serves /metrics and /healthz.
 
 Faust gives us the worker lifecycle (signals, graceful stop), the web server, and the home for
-stream processors added by later stages. The high-rate ingest path runs in a thread of its own
-(see ``pipelines.ingest``); if that thread fails, the whole worker stops with the cause logged
-and a non-zero exit code, never a half-alive process.
+stream processors. Each high-rate stage (``BatchLoop``) runs in a thread of its own inside a
+``LoopService``; if a stage fails, the whole worker stops with the cause logged and a
+non-zero exit code, never a half-alive process.
 """
 
 from __future__ import annotations
@@ -11,77 +11,98 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
+from collections.abc import Callable
 
 import faust
 import mode
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.settings import Settings
-from connectors.clickhouse.sink import ClickHouseSink, open_clickhouse
-from pipelines.ingest import IngestLoop
+from connectors.clickhouse.sink import open_clickhouse
+from pipelines.batch_loop import BatchLoop
 from pipelines.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 _PROM_TYPE = CONTENT_TYPE_LATEST.split(";")[0]
 
 
-class IngestService(mode.Service):
-    """Runs ``IngestLoop`` in a thread; its failure crashes the worker it belongs to."""
+class LoopService(mode.Service):
+    """Runs one ``BatchLoop`` in a thread; its failure crashes the worker it belongs to."""
 
-    def __init__(self, settings: Settings, metrics: WorkerMetrics, **kwargs) -> None:
+    def __init__(self, name: str, build: Callable[[], BatchLoop],
+                 cleanup: Callable[[], None] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.settings = settings
-        self.metrics = metrics
-        self.sink: ClickHouseSink | None = None
-        self.ingest: IngestLoop | None = None
+        self.stage = name
+        self.build = build
+        self.cleanup = cleanup
+        self.loop_: BatchLoop | None = None
         self.on_crash = None
         self._thread: threading.Thread | None = None
-        self.started_at = time.time()
+
+    @property
+    def label(self) -> str:
+        return f"{type(self).__name__}[{self.stage}]"
 
     async def on_start(self) -> None:
-        s = self.settings
-        self.sink = await asyncio.to_thread(
-            open_clickhouse, s.clickhouse, owner="aiops worker",
-            retries=s.ingest.sink_retries, backoff_s=s.ingest.sink_retry_backoff_s)
-        self.ingest = IngestLoop(s, self.sink, self.metrics)
+        self.loop_ = await asyncio.to_thread(self.build)
         loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._run, args=(loop,), name="aiops-ingest",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(loop,),
+                                        name=f"aiops-{self.stage}", daemon=True)
         self._thread.start()
 
     def _run(self, loop: asyncio.AbstractEventLoop) -> None:
-        assert self.ingest is not None
+        assert self.loop_ is not None
         try:
-            self.ingest.run()
-        except BaseException as exc:
-            log.critical("ingest loop failed, stopping the worker: %r", exc, exc_info=exc)
+            self.loop_.run()
+        except BaseException as exc:  # any failure must stop the worker
+            log.critical("%s stage failed, stopping the worker: %r", self.stage, exc,
+                         exc_info=exc)
             target = self.on_crash or self.crash
             asyncio.run_coroutine_threadsafe(target(exc), loop)
 
     async def on_stop(self) -> None:
-        if self.ingest is not None:
-            self.ingest.stop()
+        if self.loop_ is not None:
+            self.loop_.stop()
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 60)
-        if self.sink is not None:
-            self.sink.close()
+        if self.cleanup is not None:
+            self.cleanup()
 
     def health(self) -> dict:
-        ing = self.ingest
+        lp = self.loop_
         alive = bool(self._thread and self._thread.is_alive())
-        return {
-            "status": "ok" if alive else "starting" if ing is None else "down",
-            "ingest_thread_alive": alive,
-            "assigned_partitions": len(ing.assigned) if ing else 0,
-            "batches": ing.batches if ing else 0,
-            "clickhouse": self.sink.transport.name if self.sink else None,
-        }
+        return {"status": "ok" if alive else "starting" if lp is None else "down",
+                "assigned_partitions": len(lp.assigned) if lp else 0,
+                "batches": lp.batches if lp else 0}
+
+
+def build_services(settings: Settings, metrics: WorkerMetrics) -> list[LoopService]:
+    from pipelines.ingest import IngestLoop
+
+    s = settings
+    holder: dict = {}
+
+    def build_ingest() -> BatchLoop:
+        holder["sink"] = open_clickhouse(s.clickhouse, owner="aiops worker",
+                                         retries=s.ingest.sink_retries,
+                                         backoff_s=s.ingest.sink_retry_backoff_s)
+        return IngestLoop(s, holder["sink"], metrics)
+
+    def close_sink() -> None:
+        if "sink" in holder:
+            holder["sink"].close()
+
+    services = [LoopService("ingest", build_ingest, close_sink)]
+    if s.anomaly.enabled:
+        from pipelines.anomaly_loop import AnomalyLoop
+
+        services.append(LoopService("anomaly", lambda: AnomalyLoop(s, metrics)))
+    return services
 
 
 def create_app(settings: Settings, metrics: WorkerMetrics | None = None
-               ) -> tuple[faust.App, IngestService]:
-    """The app and its ingest service; give the service to the ``faust.Worker`` so it starts
+               ) -> tuple[faust.App, list[LoopService]]:
+    """The app and its stage services; give the services to the ``faust.Worker`` so they start
     before the app, not after Faust's own consumer group has settled."""
     metrics = metrics or WorkerMetrics()
     session_s = settings.ingest.session_timeout_s
@@ -104,7 +125,7 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None
         broker_session_timeout=session_s,
         broker_heartbeat_interval=max(1.0, session_s / 4),
     )
-    ingest = IngestService(settings, metrics)
+    services = build_services(settings, metrics)
 
     @app.page("/metrics")
     async def metrics_page(self, request):
@@ -113,7 +134,9 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None
 
     @app.page("/healthz")
     async def healthz(self, request):
-        body = ingest.health()
-        return self.json(body, status=200 if body["status"] == "ok" else 503)
+        stages = {svc.stage: svc.health() for svc in services}
+        ok = all(st["status"] == "ok" for st in stages.values())
+        return self.json({"status": "ok" if ok else "degraded", "stages": stages},
+                         status=200 if ok else 503)
 
-    return app, ingest
+    return app, services

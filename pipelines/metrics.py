@@ -36,6 +36,11 @@ class WorkerMetrics:
         self.lag = Gauge("aiops_consumer_lag_records",
                          "High watermark minus committed offset, per consumer group and topic",
                          ["group", "topic"], registry=r)
+        self.anomaly_series = Gauge("aiops_anomaly_series", "Series held by the anomaly stage",
+                                    registry=r)
+        self.anomaly_outputs = Counter("aiops_anomaly_outputs_total",
+                                       "Anomalies and alerts emitted by the anomaly stage",
+                                       registry=r)
         self.last_commit = Gauge("aiops_last_commit_timestamp_seconds",
                                  "Unix time of the group's last offset commit (liveness)",
                                  ["group"], registry=r)

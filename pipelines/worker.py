@@ -17,7 +17,8 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     created = ensure_topics(settings.kafka.bootstrap, settings.kafka.topic_prefix)
     if created:
         logging.getLogger(__name__).info("created topics: %s", ", ".join(created))
-    app, ingest = create_app(settings)
-    worker = faust.Worker(app, ingest, loglevel=loglevel, redirect_stdouts=False)
-    ingest.on_crash = worker.crash
+    app, services = create_app(settings)
+    worker = faust.Worker(app, *services, loglevel=loglevel, redirect_stdouts=False)
+    for svc in services:
+        svc.on_crash = worker.crash
     worker.execute_from_commandline()

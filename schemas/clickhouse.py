@@ -11,7 +11,9 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.derived import AnomalyEvent
 from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
+from schemas.topics import TOPICS
 
 DEFAULT_DATABASE = "aiops"
 
@@ -82,6 +84,16 @@ TABLES: dict[str, Table] = {
             "Help-center interactions, one row per event id",
         ),
         Table(
+            "anomalies",
+            f"{_COMMON_HEAD}, series_id String, name {LC}, value Float64, score Float32, "
+            f"expected Nullable(Float64), lower Nullable(Float64), upper Nullable(Float64), "
+            f"detector {LC}, is_anomaly Bool, site {LC}, service {LC}, host {LC}, "
+            f"resource {ATTRS}, {_COMMON_TAIL}",
+            "tenant_id, name, series_id, ts, id",
+            30,
+            "Detector verdicts on metric samples (anomalous ones, or all if configured)",
+        ),
+        Table(
             "dlq",
             f"id String, tenant_id {LC}, ts {TS}, source_topic {LC}, partition UInt32, "
             f"offset UInt64, reason_code {LC}, error String, raw_base64 String, "
@@ -98,6 +110,7 @@ TABLE_FOR_TYPE = {
     "alert": "alerts",
     "ticket.event": "ticket_events",
     "help.interaction": "help_interactions",
+    "aiops.anomaly": "anomalies",
 }
 
 
@@ -148,11 +161,22 @@ def help_row(ev: HelpInteractionEvent) -> dict:
             "service": d.service or ""}
 
 
+def anomaly_row(ev: AnomalyEvent) -> dict:
+    d = ev.data
+    r = d.resource
+    return {**_envelope(ev, d.timestamp), "series_id": d.series_id, "name": d.name,
+            "value": d.value, "score": d.score, "expected": d.expected, "lower": d.lower,
+            "upper": d.upper, "detector": d.detector, "is_anomaly": d.is_anomaly,
+            "site": r.site or "", "service": r.service_name or "", "host": r.host_name or "",
+            "resource": r.attributes()}
+
+
 ROW_MAPPERS = {
     "metric.sample": metric_row,
     "alert": alert_row,
     "ticket.event": ticket_row,
     "help.interaction": help_row,
+    "aiops.anomaly": anomaly_row,
 }
 
 
@@ -169,3 +193,8 @@ def dlq_row(
         "raw_base64": base64.b64encode(raw).decode(),
         "raw_preview": raw[:1024].decode("utf-8", errors="replace"), "raw_size": len(raw),
     }
+
+
+SINK_TOPICS: tuple[str, ...] = tuple(
+    t.name for t in TOPICS if any(e in TABLE_FOR_TYPE for e in t.event_types))
+"""Topics whose events the ingest worker writes to ClickHouse."""

@@ -18,7 +18,7 @@ class Topic:
     cleanup_policy: Literal["delete", "compact"] = "delete"
     event_types: tuple[str, ...] = ()
     """Event ``type`` values allowed on the topic; empty means not an event topic (the DLQ)."""
-    role: Literal["input", "derived", "dlq"] = "input"
+    role: Literal["input", "derived", "dlq", "state"] = "input"
     description: str = ""
     config: dict[str, str] = field(default_factory=dict)
 
@@ -51,6 +51,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic("aiops.notifications", "dedup key", 2, 7 * DAY_MS,
           event_types=("aiops.notification",), role="derived",
           description="Notifications for downstream systems."),
+    Topic("aiops.anomaly-state", "series id", 4, 30 * DAY_MS, cleanup_policy="compact",
+          role="state", description="Changelog of per-series detector state; each record goes "
+          "to the partition of telemetry.metrics its series is read from."),
     Topic("aiops.dlq", "source topic", 1, 30 * DAY_MS, role="dlq",
           description="Invalid input: raw bytes in the value, reason and origin in headers."),
 )

@@ -82,7 +82,8 @@ class PipelineRun:
         return {"AIOPS_KAFKA_BOOTSTRAP": self.bootstrap, "AIOPS_KAFKA_TOPIC_PREFIX": self.prefix,
                 "AIOPS_INGEST_GROUP_ID": self.group,
                 "AIOPS_CLICKHOUSE_CHDB_PATH": str(self.chdb_path),
-                "AIOPS_INGEST_BATCH_MAX_WAIT_S": "0.2", **self.extra_env}
+                "AIOPS_INGEST_BATCH_MAX_WAIT_S": "0.2", "AIOPS_ANOMALY_ENABLED": "false",
+                "AIOPS_ANOMALY_GROUP_ID": f"{self.group}-anomaly", **self.extra_env}
 
     def start_worker(self, **env: str) -> WorkerProcess:
         n = len(self.workers)

@@ -135,4 +135,4 @@ def test_mixed_events_land_exactly_once_and_invalid_ones_in_the_dlq(pipeline) ->
 
 def test_all_types_map_to_tables() -> None:
     assert set(TABLE_FOR_TYPE.values()) == {"metrics", "alerts", "ticket_events",
-                                            "help_interactions"}
+                                            "help_interactions", "anomalies"}

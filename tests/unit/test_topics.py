@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from schemas.clickhouse import ROW_MAPPERS, TABLE_FOR_TYPE, TABLES
+from schemas.clickhouse import ROW_MAPPERS, SINK_TOPICS, TABLE_FOR_TYPE, TABLES
 from schemas.topics import DLQ_TOPIC, INPUT_TOPICS, TOPICS, topic, topic_for_type
 from schemas.validation import EVENT_TYPES
 
@@ -27,6 +27,9 @@ def test_topic_settings_are_sane() -> None:
         assert t.key, f"{t.name} must say what its key is"
         cfg = t.kafka_config()
         assert cfg["cleanup.policy"] in ("delete", "compact")
+        if t.role == "state":
+            assert t.cleanup_policy == "compact"
+            assert t.partitions == topic("telemetry.metrics").partitions, "co-partitioned"
         assert int(cfg["retention.ms"]) == t.retention_ms
 
 
@@ -39,7 +42,10 @@ def test_dlq_and_inputs() -> None:
 
 def test_every_input_type_has_a_table_and_a_row_mapper() -> None:
     input_types = {e for name in INPUT_TOPICS for e in topic(name).event_types}
-    assert input_types == set(TABLE_FOR_TYPE) == set(ROW_MAPPERS)
+    assert input_types <= set(TABLE_FOR_TYPE)
+    assert set(TABLE_FOR_TYPE) == set(ROW_MAPPERS)
+    for etype in TABLE_FOR_TYPE:
+        assert topic_for_type(etype).name in SINK_TOPICS
     assert set(TABLE_FOR_TYPE.values()) | {"dlq"} == set(TABLES)
 
 

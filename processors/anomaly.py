@@ -1,0 +1,173 @@
+"""Per-series online anomaly detection, and alerts for anomalies that last.
+
+Keyed by series (tenant + metric name + resource attributes), so no state is shared across
+tenants. For each sample: score it with the series' detector (then learn it), emit an
+``Anomaly`` when it is anomalous (or always, if asked), and run a small hysteresis machine
+that turns sustained anomalies into ``Alert`` events (firing, later resolved) which join the
+alert stream. Every series has a TTL: one that goes quiet is forgotten (its open alert is
+resolved first), so memory stays bounded.
+
+Lifecycle (as bytewax's StatefulLogic): ``on_sample`` per item, ``expire(now)`` on a timer,
+``snapshot_dirty()`` at each commit, ``restore(key, blob)`` after a restart or rebalance.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from models.base import Detector, Sample
+from schemas.derived import Anomaly, AnomalyEvent
+from schemas.envelope import Envelope
+from schemas.events import Alert, AlertEvent, MetricSampleEvent, label_fingerprint
+from schemas.keys import series_id
+
+SOURCE = "aiops/anomaly"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPolicy:
+    detector_name: str
+    threshold: float = 0.5
+    fire_after: int = 2
+    clear_below: float = 0.3
+    resolve_after: int = 5
+
+
+@dataclass(slots=True)
+class SeriesState:
+    detector: Detector
+    policy: SeriesPolicy
+    partition: int = -1
+    last_offset: int = -1
+    last_seen: float = 0.0
+    hot: int = 0
+    cold: int = 0
+    firing_since: datetime | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class AnomalyProcessor:
+    def __init__(self, make: Callable[[str], tuple[Detector, SeriesPolicy]], *,
+                 ttl_s: float = 6 * 3600, emit_all: bool = False) -> None:
+        """``make(metric_name)`` gives a fresh detector and the policy for that metric."""
+        self.make = make
+        self.ttl_s = ttl_s
+        self.emit_all = emit_all
+        self.series: dict[str, SeriesState] = {}
+        self.dirty: set[str] = set()
+        self.deleted: dict[str, int] = {}  # key -> partition, for the changelog tombstone
+
+    # -- items ---------------------------------------------------------------------------------
+    def on_sample(self, ev: MetricSampleEvent, *, now: float, partition: int = -1,
+                  offset: int = -1) -> list[Envelope]:
+        key = series_id(ev)
+        st = self.series.get(key)
+        if st is None:
+            detector, policy = self.make(ev.data.name)
+            st = self.series[key] = SeriesState(detector, policy, labels=_labels(ev, policy))
+            self.deleted.pop(key, None)
+        elif offset >= 0 and offset <= st.last_offset and partition == st.partition:
+            return []  # learned before a crash that came before the commit: do not learn twice
+        st.partition, st.last_offset, st.last_seen = partition, offset, now
+        self.dirty.add(key)
+        d = ev.data
+        x = Sample(d.value, d.timestamp)
+        score = min(1.0, max(0.0, float(st.detector.score_one(x))))
+        band = getattr(st.detector, "band", None)
+        expected, lower, upper = band() if callable(band) else (None, None, None)
+        st.detector.learn_one(x)
+        policy = st.policy
+        is_anomaly = score >= policy.threshold
+        out: list[Envelope] = []
+        if is_anomaly or self.emit_all:
+            out.append(AnomalyEvent(
+                id=f"{ev.id}:anomaly", source=SOURCE, time=ev.time, tenant_id=ev.tenant_id,
+                data=Anomaly(series_id=key, name=d.name, timestamp=d.timestamp, value=d.value,
+                             score=score, expected=expected, lower=lower, upper=upper,
+                             detector=policy.detector_name, is_anomaly=is_anomaly,
+                             resource=d.resource)))
+        alert = self._hysteresis(st, ev, score)
+        if alert is not None:
+            out.append(alert)
+        return out
+
+    def _hysteresis(self, st: SeriesState, ev: MetricSampleEvent, score: float
+                    ) -> AlertEvent | None:
+        p = st.policy
+        st.hot = st.hot + 1 if score >= p.threshold else 0
+        st.cold = st.cold + 1 if score < p.clear_below else 0
+        if st.firing_since is None and st.hot >= p.fire_after:
+            st.firing_since = ev.data.timestamp
+            return self._alert(st, ev.tenant_id, "firing", ev, score)
+        if st.firing_since is not None and st.cold >= p.resolve_after:
+            alert = self._alert(st, ev.tenant_id, "resolved", ev, score)
+            st.firing_since = None
+            return alert
+        return None
+
+    def _alert(self, st: SeriesState, tenant: str, status: str, ev: MetricSampleEvent | None,
+               score: float, ended: datetime | None = None) -> AlertEvent:
+        assert st.firing_since is not None
+        when = ev.data.timestamp if ev is not None else (ended or datetime.now(UTC))
+        name = st.labels["metric"]
+        where = st.labels.get("host") or st.labels.get("service") or st.labels.get("site", "")
+        summary = (f"{name} on {where} is anomalous (score {score:.2f})" if status == "firing"
+                   else f"{name} on {where} is back to normal")
+        eid = ev.id if ev is not None else f"{tenant}:{name}:{when.isoformat()}"
+        return AlertEvent(
+            id=f"{eid}:alert:{status}", source=SOURCE, time=when, tenant_id=tenant,
+            data=Alert(status=status, labels=st.labels, annotations={"summary": summary},
+                       starts_at=st.firing_since,
+                       ends_at=when if status == "resolved" else None,
+                       fingerprint=label_fingerprint(st.labels)))
+
+    # -- timers --------------------------------------------------------------------------------
+    def expire(self, now: float) -> list[Envelope]:
+        """Forget series quiet for longer than the TTL; resolve their open alerts first."""
+        out: list[Envelope] = []
+        for key in [k for k, st in self.series.items() if now - st.last_seen > self.ttl_s]:
+            st = self.series.pop(key)
+            if st.firing_since is not None:
+                tenant = key.split("|", 1)[0]
+                out.append(self._alert(st, tenant, "resolved", None, 0.0,
+                                       ended=datetime.fromtimestamp(st.last_seen, UTC)))
+            self.dirty.discard(key)
+            self.deleted[key] = st.partition
+        return out
+
+    # -- state ---------------------------------------------------------------------------------
+    def snapshot_dirty(self) -> dict[str, tuple[int, bytes | None]]:
+        """(partition, blob) of every series changed since the last call; None = deleted."""
+        out: dict[str, tuple[int, bytes | None]] = {
+            key: (self.series[key].partition, pickle.dumps(self.series[key], protocol=5))
+            for key in self.dirty}
+        for key, partition in self.deleted.items():
+            out[key] = (partition, None)
+        self.dirty.clear()
+        self.deleted.clear()
+        return out
+
+    def restore(self, key: str, blob: bytes | None) -> None:
+        if blob is None:
+            self.series.pop(key, None)
+        else:
+            self.series[key] = pickle.loads(blob)  # our own changelog topic: trusted
+
+    def drop_partitions(self, partitions: set[int]) -> None:
+        """After a revoke: another worker owns these series now."""
+        for key in [k for k, st in self.series.items() if st.partition in partitions]:
+            del self.series[key]
+            self.dirty.discard(key)
+
+
+def _labels(ev: MetricSampleEvent, policy: SeriesPolicy) -> dict[str, str]:
+    r = ev.data.resource
+    labels = {"alertname": "MetricAnomaly", "severity": "warning", "metric": ev.data.name,
+              "detector": policy.detector_name}
+    for label, value in (("site", r.site), ("service", r.service_name), ("host", r.host_name)):
+        if value:
+            labels[label] = value
+    return labels

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+
+from models.base import Detector, Sample
+from processors.anomaly import AnomalyProcessor, SeriesPolicy
+from schemas.derived import AnomalyEvent
+from schemas.events import AlertEvent, MetricSampleEvent
+
+T0 = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+class Above(Detector):
+    """Scores 1.0 above ``limit`` after ``warmup`` samples: enough to drive the machine."""
+
+    def __init__(self, limit: float = 10.0, warmup: int = 3) -> None:
+        self.limit = limit
+        self.warmup = warmup
+        self.n = 0
+
+    def learn_one(self, x: Sample) -> None:
+        self.n += 1
+
+    def score_one(self, x: Sample) -> float:
+        return 0.0 if self.n < self.warmup else float(x.value > self.limit)
+
+    def band(self) -> tuple[float, float, float]:
+        return (5.0, 0.0, self.limit)
+
+
+def make(metric: str):
+    return Above(), SeriesPolicy("above", threshold=0.5, fire_after=2, clear_below=0.3,
+                                 resolve_after=3)
+
+
+def sample(i: int, value: float, host: str = "db-1", tenant: str = "acme") -> MetricSampleEvent:
+    return MetricSampleEvent(
+        id=f"{tenant}-{host}-{i}", source="t", tenant_id=tenant, time=T0 + timedelta(minutes=i),
+        data={"name": "cpu", "value": value, "timestamp": T0 + timedelta(minutes=i),
+              "resource": {"host.name": host, "site": "par1"}})
+
+
+def run(proc, values, start=0, **kw):
+    out = []
+    for i, v in enumerate(values, start):
+        out += proc.on_sample(sample(i, v, **kw), now=1000.0 + i, partition=0, offset=i)
+    return out
+
+
+def test_sustained_anomaly_fires_once_then_resolves_with_hysteresis() -> None:
+    proc = AnomalyProcessor(make)
+    out = run(proc, [1, 1, 1, 1, 50, 1, 50, 50, 50, 50, 1, 1, 50, 1, 1, 1, 1])
+    alerts = [e for e in out if isinstance(e, AlertEvent)]
+    assert [a.data.status for a in alerts] == ["firing", "resolved"]
+    firing, resolved = alerts
+    assert firing.data.labels["alertname"] == "MetricAnomaly"
+    assert firing.data.labels["host"] == "db-1" and firing.tenant_id == "acme"
+    assert firing.data.fingerprint == resolved.data.fingerprint
+    assert resolved.data.ends_at is not None and resolved.data.starts_at == firing.data.starts_at
+    anomalies = [e for e in out if isinstance(e, AnomalyEvent)]
+    assert len(anomalies) == 6 and all(a.data.is_anomaly for a in anomalies)
+    assert anomalies[0].data.expected == 5.0 and anomalies[0].data.upper == 10.0
+    assert anomalies[0].id.endswith(":anomaly")
+
+
+def test_a_single_spike_is_an_anomaly_but_not_an_alert() -> None:
+    out = run(AnomalyProcessor(make), [1, 1, 1, 1, 50, 1, 1])
+    assert [type(e).__name__ for e in out] == ["AnomalyEvent"]
+
+
+def test_warmup_never_alerts_and_emit_all_writes_every_verdict() -> None:
+    out = run(AnomalyProcessor(make, emit_all=True), [50, 50, 50])
+    assert len(out) == 3 and not any(e.data.is_anomaly for e in out)
+
+
+def test_tenants_and_series_never_share_state() -> None:
+    proc = AnomalyProcessor(make)
+    run(proc, [1, 1, 1], tenant="acme")
+    run(proc, [1, 1, 1], tenant="globex")
+    run(proc, [1, 1, 1], host="db-2")
+    assert len(proc.series) == 3
+    assert len({k.split("|")[0] for k in proc.series}) == 2
+
+
+def test_ttl_forgets_quiet_series_and_resolves_their_alerts() -> None:
+    proc = AnomalyProcessor(make, ttl_s=60)
+    run(proc, [1, 1, 1, 50, 50, 50])
+    out = proc.expire(now=1000.0 + 5 + 61)
+    assert [e.data.status for e in out] == ["resolved"]
+    assert not proc.series
+    snaps = proc.snapshot_dirty()
+    assert list(snaps.values()) == [(0, None)], "a tombstone on the series' partition"
+
+
+def test_snapshot_restore_scores_like_an_uninterrupted_run() -> None:
+    values = [1, 1, 1, 1, 50, 50, 1, 1, 50, 50, 50, 1, 1, 1, 1]
+    whole = run(AnomalyProcessor(make), values)
+    first = AnomalyProcessor(make)
+    part = run(first, values[:7])
+    snaps = first.snapshot_dirty()
+    second = AnomalyProcessor(make)
+    for key, (_partition, blob) in snaps.items():
+        second.restore(key, blob)
+    part += run(second, values[7:], start=7)
+    assert [e.model_dump() for e in part] == [e.model_dump() for e in whole]
+
+
+def test_redelivered_samples_already_in_the_snapshot_are_not_learned_twice() -> None:
+    proc = AnomalyProcessor(make)
+    run(proc, [1, 1, 1, 1])
+    before = pickle.dumps(proc.series)
+    assert run(proc, [1, 1], start=2) == []
+    assert pickle.dumps(proc.series) == before
+
+
+def test_dirty_tracking_snapshots_only_changed_series() -> None:
+    proc = AnomalyProcessor(make)
+    run(proc, [1, 1], host="a")
+    run(proc, [1, 1], host="b")
+    assert len(proc.snapshot_dirty()) == 2
+    run(proc, [1], start=2, host="a")
+    assert len(proc.snapshot_dirty()) == 1
+    assert proc.snapshot_dirty() == {}
