@@ -13,7 +13,7 @@ from connectors.clickhouse import open_clickhouse
 from connectors.demo_source import DemoStream
 from connectors.kafka_io import check_broker, ensure_topics, make_producer
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
-from schemas.topics import INPUT_TOPICS
+from schemas.clickhouse import SINK_TOPICS
 
 
 def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: float,
@@ -50,17 +50,14 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
             left = producer.flush(60)
         if left:
             raise click.ClickException(f"{left} events were not acknowledged by Kafka")
-        targets = targets_for(k.bootstrap, [k.topic_prefix + t for t in INPUT_TOPICS])
-        with click.progressbar(length=len(events), label="Worker made durable ") as bar:
-            last = [0]
-
-            def progress(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - last[0])
-                last[0] = done
-
-            finished = wait_caught_up(k.bootstrap, settings.ingest.group_id, targets,
-                                      timeout_s=timeout_s, worker=worker, on_progress=progress)
+        if settings.anomaly.enabled:
+            metrics_topic = [k.topic_prefix + "telemetry.metrics"]
+            _follow("Anomaly stage scored", settings, settings.anomaly.group_id,
+                    targets_for(k.bootstrap, metrics_topic), worker, timeout_s)
+        # what the ingest stage must write now includes the anomaly stage's output
+        targets = targets_for(k.bootstrap, [k.topic_prefix + t for t in SINK_TOPICS])
+        finished = _follow("Worker made durable ", settings, settings.ingest.group_id, targets,
+                           worker, timeout_s)
         metrics_text = worker.get("/metrics")
     finally:
         code = worker.stop()
@@ -69,6 +66,20 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
     click.echo(f"Done in {finished - started:.1f}s "
                f"({len(events) / max(finished - started, 1e-9):,.0f} events/s end to end).\n")
     _summary(settings, metrics_text)
+
+
+def _follow(label: str, settings: Settings, group: str, targets: dict, worker: WorkerProcess,
+            timeout_s: float) -> float:
+    with click.progressbar(length=1, label=label) as bar:
+        last = [0]
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - last[0])
+            last[0] = done
+
+        return wait_caught_up(settings.kafka.bootstrap, group, targets, timeout_s=timeout_s,
+                              worker=worker, on_progress=progress)
 
 
 def _summary(settings: Settings, metrics_text: str) -> None:
@@ -84,6 +95,27 @@ def _summary(settings: Settings, metrics_text: str) -> None:
         if reasons:
             click.echo("  DLQ by reason: " + ", ".join(f"{r['reason_code']} {r['n']}"
                                                       for r in reasons))
+        anomalies = sink.query(
+            f"SELECT tenant_id, host, name, count() AS n, round(max(score), 2) AS worst, "
+            f"min(ts) AS first FROM {db}.anomalies FINAL WHERE is_anomaly "
+            "GROUP BY tenant_id, host, name ORDER BY n DESC LIMIT 5")
+        alerts = sink.query(
+            f"SELECT tenant_id, labels['host'] AS host, labels['metric'] AS metric, "
+            f"groupArray(status) AS statuses FROM {db}.alerts FINAL "
+            "WHERE alertname = 'MetricAnomaly' GROUP BY tenant_id, host, metric "
+            "ORDER BY tenant_id, host LIMIT 8")
+        if anomalies:
+            click.secho("\nMost anomalous series (anomaly stage):", bold=True)
+            for r in anomalies:
+                click.echo(f"  {r['tenant_id']:<8} {r['host']:<14} {r['name']:<30} "
+                           f"{r['n']:>4} anomalous samples, worst score {r['worst']}, "
+                           f"from {r['first']} UTC")
+        if alerts:
+            click.secho("Alerts raised by the anomaly stage (joined the alert stream):",
+                        bold=True)
+            for r in alerts:
+                click.echo(f"  {r['tenant_id']:<8} {r['host']:<14} {r['metric']:<30} "
+                           f"{', '.join(r['statuses'])}")
         hot = sink.query(
             f"SELECT tenant_id, site, host, round(max(value), 2) AS peak_cpu, "
             f"toStartOfFiveMinutes(argMax(ts, value)) AS at FROM {db}.metrics FINAL "
