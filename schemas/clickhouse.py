@@ -38,7 +38,9 @@ class Table:
             f"CREATE TABLE IF NOT EXISTS {database}.{self.name} ({self.columns}) "
             f"ENGINE = ReplacingMergeTree({self.version_column}) "
             f"PARTITION BY toDate(ts) ORDER BY ({self.order_by}) "
-            f"TTL toDateTime(ts) + INTERVAL {self.ttl_days} DAY "
+            # Retention counts from ingestion, not from the event's own time: a TTL on `ts`
+            # would silently drop a backfill or replay of old data (NAB's are from 2014).
+            f"TTL toDateTime(ingested_at) + INTERVAL {self.ttl_days} DAY "
             f"COMMENT '{self.comment}'",
             f"CREATE VIEW IF NOT EXISTS {database}.{self.name}_v AS "
             f"SELECT * FROM {database}.{self.name} FINAL",

@@ -62,7 +62,7 @@ def test_ddl_follows_the_table_conventions() -> None:
     for table in TABLES.values():
         create, view = table.ddl("db")
         assert "PARTITION BY toDate(ts)" in create
-        assert "TTL toDateTime(ts)" in create
+        assert "TTL toDateTime(ingested_at)" in create
         assert "ReplacingMergeTree" in create
         assert f"CREATE VIEW IF NOT EXISTS db.{table.name}_v" in view and "FINAL" in view
         # the dedup key must end in the event's identity
