@@ -194,6 +194,42 @@ def bench() -> None:
     """Benchmarks; each prints its figures, and with --json one JSON object as the last line."""
 
 
+@bench.command("nab")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A folder in NAB's layout (<category>/<series>.csv with timestamp,value; "
+              "windows.json for labels). Default: ../shared/data/nab")
+@click.option("--detector", "detectors", multiple=True,
+              help="Detector name (repeatable); default: every registered detector")
+@click.option("--results-out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write per-row scores in NAB's results layout here")
+@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write one PNG per series (windows and detections) here")
+@click.option("--through-pipeline", is_flag=True,
+              help="Also replay the data through Kafka and a real worker, and show that the "
+              "same scores come out (first --detector, or the default)")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_nab(data, detectors, results_out, plot, through_pipeline, as_json) -> None:
+    """Numenta Anomaly Benchmark: stream every series through each detector, score it with a
+    NAB-faithful scorer (one threshold per profile over the corpus; standard, low-FP, low-FN)
+    and print each detector's table next to published figures."""
+    from benchmarks.nab.runner import run
+
+    s = _settings()
+    result = _guard(run, data, list(detectors) or None, results_out, plot,
+                    as_json and not through_pipeline)
+    if through_pipeline:
+        from benchmarks.nab.data import load_corpus
+        from benchmarks.nab.through_pipeline import compare
+        from models.registry import DEFAULT_DETECTOR
+
+        name = detectors[0] if detectors else DEFAULT_DETECTOR
+        piped = _guard(compare, s, load_corpus(data), name, False)
+        if as_json:
+            import json
+
+            click.echo(json.dumps({**result, "through_pipeline": piped}))
+
+
 @bench.command("pipeline")
 @click.option("--events", default=200_000, show_default=True, help="Metric samples to produce")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")

@@ -55,10 +55,11 @@ class ClickHouseSink:
                 continue
             if table not in TABLES:
                 raise ValueError(f"unknown table {table!r}")
-            payload = b"\n".join(orjson.dumps(r) for r in rows)
-            stats.retries += self._insert(f"{self.database}.{table}", payload)
+            for chunk in _by_partition_limit(rows):
+                payload = b"\n".join(orjson.dumps(r) for r in chunk)
+                stats.retries += self._insert(f"{self.database}.{table}", payload)
+                stats.inserts += 1
             stats.rows += len(rows)
-            stats.inserts += 1
         stats.seconds = time.perf_counter() - start
         return stats
 
@@ -91,6 +92,23 @@ class ClickHouseSink:
 
     def close(self) -> None:
         self.transport.close()
+
+
+MAX_DAYS_PER_INSERT = 100
+"""ClickHouse refuses an insert touching more than 100 partitions (days) by default; a
+backfill or replay of old data easily spans more, so such a batch is split by day."""
+
+
+def _by_partition_limit(rows: Sequence[dict]) -> list[Sequence[dict]]:
+    days = {int(r["ts"] // 86_400) for r in rows}
+    if len(days) <= MAX_DAYS_PER_INSERT:
+        return [rows]
+    ordered = sorted(days)
+    group_of = {d: i // MAX_DAYS_PER_INSERT for i, d in enumerate(ordered)}
+    chunks: list[list[dict]] = [[] for _ in range(group_of[ordered[-1]] + 1)]
+    for r in rows:
+        chunks[group_of[int(r["ts"] // 86_400)]].append(r)
+    return chunks
 
 
 def open_clickhouse(settings: ClickHouseSettings, *, owner: str, retries: int = 5,

@@ -66,3 +66,14 @@ def test_rows_round_trip_with_types(sink) -> None:
 def test_unknown_table_is_refused(sink) -> None:
     with pytest.raises(ValueError, match="unknown table"):
         sink.write({"nope": [{"id": "1"}]})
+
+
+def test_a_backfill_spanning_years_is_split_by_partition(sink) -> None:
+    """ClickHouse refuses inserts touching > 100 partitions; a replay of old data must not."""
+    events = list(itertools.islice(DemoStream(9, hours=1).metrics(), 1))
+    routed = route([Record(e.topic, 0, 0, 0, e.key, e.value) for e in events])
+    base = routed.rows["metrics"][0]
+    rows = [{**base, "id": f"old-{i}", "ts": 1_400_000_000 + i * 86_400} for i in range(730)]
+    stats = sink.write({"metrics": rows})
+    assert stats.rows == 730 and stats.inserts == 8
+    assert sink.counts()["metrics"] == 730
