@@ -54,6 +54,10 @@ class Incident(BaseModel):
     last_seen: AwareDatetime
     alert_fingerprints: list[str] = Field(default_factory=list)
     alert_count: Annotated[int, Field(ge=0)] = 0
+    suppressed: bool = False
+    """Every member is silenced or inhibited: kept and shown, but not to be paged on."""
+    merged_into: str | None = None
+    """Set on the final version of an incident folded into another one."""
 
     @model_validator(mode="after")
     def _times(self) -> Incident:
