@@ -11,7 +11,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.derived import AnomalyEvent
+from schemas.derived import AlertAssignmentEvent, AnomalyEvent, IncidentEvent
 from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
 from schemas.topics import TOPICS
 
@@ -96,6 +96,26 @@ TABLES: dict[str, Table] = {
             "Detector verdicts on metric samples (anomalous ones, or all if configured)",
         ),
         Table(
+            "incidents",
+            f"{_COMMON_HEAD}, incident_id String, version UInt32, state {LC}, title String, "
+            f"severity {LC}, sites Array(LowCardinality(String)), "
+            f"services Array(LowCardinality(String)), hosts Array(String), "
+            f"first_seen {TS}, last_seen {TS}, alert_fingerprints Array(String), "
+            f"alert_count UInt32, suppressed Bool, merged_into Nullable(String), {_COMMON_TAIL}",
+            "tenant_id, incident_id, version, id",
+            365,
+            "Incident versions; the highest version of an incident_id is current",
+        ),
+        Table(
+            "alert_assignments",
+            f"{_COMMON_HEAD}, alert_event_id String, fingerprint String, kind {LC}, "
+            f"status {LC}, incident_id String, template_id String, "
+            f"suppressed_by Array(LowCardinality(String)), {_COMMON_TAIL}",
+            "tenant_id, incident_id, ts, id",
+            90,
+            "Which incident each alert notification joined (join alerts on alert_event_id)",
+        ),
+        Table(
             "dlq",
             f"id String, tenant_id {LC}, ts {TS}, source_topic {LC}, partition UInt32, "
             f"offset UInt64, reason_code {LC}, error String, raw_base64 String, "
@@ -113,6 +133,8 @@ TABLE_FOR_TYPE = {
     "ticket.event": "ticket_events",
     "help.interaction": "help_interactions",
     "aiops.anomaly": "anomalies",
+    "aiops.incident": "incidents",
+    "aiops.alert-assignment": "alert_assignments",
 }
 
 
@@ -173,12 +195,32 @@ def anomaly_row(ev: AnomalyEvent) -> dict:
             "resource": r.attributes()}
 
 
+def incident_row(ev: IncidentEvent) -> dict:
+    d = ev.data
+    return {**_envelope(ev, d.last_seen), "incident_id": d.incident_id, "version": d.version,
+            "state": d.state, "title": d.title, "severity": d.severity, "sites": d.sites,
+            "services": d.services, "hosts": d.hosts, "first_seen": ch_time(d.first_seen),
+            "last_seen": ch_time(d.last_seen), "alert_fingerprints": d.alert_fingerprints,
+            "alert_count": d.alert_count, "suppressed": d.suppressed,
+            "merged_into": d.merged_into}
+
+
+def assignment_row(ev: AlertAssignmentEvent) -> dict:
+    d = ev.data
+    return {**_envelope(ev, d.timestamp), "alert_event_id": d.alert_event_id,
+            "fingerprint": d.fingerprint, "kind": d.kind, "status": d.status,
+            "incident_id": d.incident_id or "", "template_id": d.template_id or "",
+            "suppressed_by": d.suppressed_by}
+
+
 ROW_MAPPERS = {
     "metric.sample": metric_row,
     "alert": alert_row,
     "ticket.event": ticket_row,
     "help.interaction": help_row,
     "aiops.anomaly": anomaly_row,
+    "aiops.incident": incident_row,
+    "aiops.alert-assignment": assignment_row,
 }
 
 
@@ -200,3 +242,21 @@ def dlq_row(
 SINK_TOPICS: tuple[str, ...] = tuple(
     t.name for t in TOPICS if any(e in TABLE_FOR_TYPE for e in t.event_types))
 """Topics whose events the ingest worker writes to ClickHouse."""
+
+
+def extra_views(database: str) -> list[str]:
+    """Views beyond the per-table ``*_v``: current incidents and alert noise per tenant."""
+    return [
+        f"CREATE VIEW IF NOT EXISTS {database}.incidents_current AS "
+        f"SELECT * FROM {database}.incidents FINAL ORDER BY version DESC "
+        "LIMIT 1 BY tenant_id, incident_id",
+        # Compression as BigPanda/Moogsoft define it: 1 - incidents / notifications received
+        # (repeats included), and the same over distinct fingerprints.
+        f"CREATE VIEW IF NOT EXISTS {database}.alert_noise AS "
+        "SELECT tenant_id, toDate(ts) AS day, count() AS notifications, "
+        "uniqExact(fingerprint) AS fingerprints, uniqExactIf(incident_id, incident_id != '') "
+        "AS incidents, 1 - incidents / notifications AS notification_compression, "
+        "1 - incidents / fingerprints AS fingerprint_compression "
+        f"FROM {database}.alert_assignments FINAL WHERE kind != 'remark' "
+        "GROUP BY tenant_id, day",
+    ]

@@ -80,6 +80,21 @@ class Notification(BaseModel):
     incident_id: str | None = None
 
 
+class AlertAssignment(BaseModel):
+    """Which incident an alert notification went to, and whether it is muted (kept, marked)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alert_event_id: NonEmptyStr
+    fingerprint: NonEmptyStr
+    kind: Literal["new", "repeat", "resolved", "stale", "refire", "orphan", "remark"]
+    status: Literal["firing", "resolved"]
+    incident_id: str | None = None
+    template_id: str | None = None
+    suppressed_by: list[str] = Field(default_factory=list)
+    timestamp: AwareDatetime
+
+
 class AnomalyEvent(Envelope):
     type: Literal["aiops.anomaly"] = "aiops.anomaly"
     data: Anomaly
@@ -88,6 +103,11 @@ class AnomalyEvent(Envelope):
 class IncidentEvent(Envelope):
     type: Literal["aiops.incident"] = "aiops.incident"
     data: Incident
+
+
+class AlertAssignmentEvent(Envelope):
+    type: Literal["aiops.alert-assignment"] = "aiops.alert-assignment"
+    data: AlertAssignment
 
 
 class NotificationEvent(Envelope):

@@ -16,7 +16,7 @@ def record_key(ev: Envelope) -> bytes:
     if isinstance(ev, MetricSampleEvent):
         key = series_id(ev)
     elif isinstance(ev, AlertEvent):
-        key = f"{ev.tenant_id}|{ev.data.fingerprint}"
+        key = ev.tenant_id  # clustering needs all of a tenant's alerts in one partition
     elif isinstance(ev, TicketEventEvent):
         key = f"{ev.tenant_id}|{ev.data.ticket_id}"
     elif isinstance(ev, HelpInteractionEvent):

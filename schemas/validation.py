@@ -11,7 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from schemas.derived import AnomalyEvent, IncidentEvent, NotificationEvent
+from schemas.derived import (
+    AlertAssignmentEvent,
+    AnomalyEvent,
+    IncidentEvent,
+    NotificationEvent,
+)
 from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
 
 AnyEvent = Annotated[
@@ -21,12 +26,13 @@ AnyEvent = Annotated[
     | HelpInteractionEvent
     | AnomalyEvent
     | IncidentEvent
+    | AlertAssignmentEvent
     | NotificationEvent,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: tuple[str, ...] = (
     "metric.sample", "alert", "ticket.event", "help.interaction",
-    "aiops.anomaly", "aiops.incident", "aiops.notification",
+    "aiops.anomaly", "aiops.incident", "aiops.alert-assignment", "aiops.notification",
 )
 _ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 

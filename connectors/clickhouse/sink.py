@@ -15,7 +15,7 @@ import orjson
 
 from config.settings import ClickHouseSettings
 from connectors.clickhouse.transport import ChdbTransport, ServerTransport, Transport
-from schemas.clickhouse import TABLES
+from schemas.clickhouse import TABLES, extra_views
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class ClickHouseSink:
         for table in TABLES.values():
             for statement in table.ddl(self.database):
                 self.transport.command(statement)
+        for statement in extra_views(self.database):
+            self.transport.command(statement)
 
     def write(self, batch: Mapping[str, Sequence[dict]]) -> WriteStats:
         """Insert every table's rows; returns only once all of them are durable."""

@@ -39,6 +39,9 @@ VALID: dict[str, dict] = {
         "incident_id": "inc-1", "version": 1, "state": "open", "title": "DB down at par1",
         "severity": "critical", "sites": ["par1"], "first_seen": T, "last_seen": T,
         "alert_fingerprints": ["a1b2"], "alert_count": 1}),
+    "aiops.alert-assignment": envelope("aiops.alert-assignment", {
+        "alert_event_id": "ev-0", "fingerprint": "a1b2", "kind": "new", "status": "firing",
+        "incident_id": "inc-1", "template_id": "t1", "suppressed_by": [], "timestamp": T}),
     "aiops.notification": envelope("aiops.notification", {
         "notification_id": "n-1", "dedup_key": "inc-1/1", "channel": "webhook",
         "severity": "critical", "title": "DB down at par1", "incident_id": "inc-1"}),

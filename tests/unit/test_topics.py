@@ -29,7 +29,9 @@ def test_topic_settings_are_sane() -> None:
         assert cfg["cleanup.policy"] in ("delete", "compact")
         if t.role == "state":
             assert t.cleanup_policy == "compact"
-            assert t.partitions == topic("telemetry.metrics").partitions, "co-partitioned"
+            source = {"aiops.anomaly-state": "telemetry.metrics",
+                      "aiops.clustering-state": "telemetry.alerts"}[t.name]
+            assert t.partitions == topic(source).partitions, "co-partitioned with its input"
         assert int(cfg["retention.ms"]) == t.retention_ms
 
 
