@@ -83,6 +83,16 @@ class AnomalySettings(BaseSettings):
     batch_max_wait_s: float = Field(0.5, gt=0, le=60, description="Anomaly stage batch wait")
 
 
+class ClusteringSettings(BaseSettings):
+    model_config = _cfg("AIOPS_CLUSTERING_")
+
+    enabled: bool = Field(True, description="Run the alert clustering stage in this worker")
+    group_id: str = Field("aiops-clustering", description="Consumer group of the stage")
+    rules_path: Path | None = Field(None, description="Grouping, silence and inhibition rules "
+                                    "(default: config/alert_rules.yaml), validated at start")
+    batch_max_wait_s: float = Field(0.2, gt=0, le=60, description="Clustering batch wait")
+
+
 class RedisSettings(BaseSettings):
     model_config = _cfg("AIOPS_REDIS_")
 
@@ -121,6 +131,7 @@ class Settings(BaseModel):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
+    clustering: ClusteringSettings = Field(default_factory=ClusteringSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
@@ -129,6 +140,7 @@ class Settings(BaseModel):
 _SECTIONS = {
     "AIOPS_KAFKA_": KafkaSettings, "AIOPS_CLICKHOUSE_": ClickHouseSettings,
     "AIOPS_INGEST_": IngestSettings, "AIOPS_ANOMALY_": AnomalySettings,
+    "AIOPS_CLUSTERING_": ClusteringSettings,
     "AIOPS_REDIS_": RedisSettings, "AIOPS_WEB_": WebSettings,
     "AIOPS_GATEWAY_": GatewaySettings,
 }

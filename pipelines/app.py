@@ -97,6 +97,10 @@ def build_services(settings: Settings, metrics: WorkerMetrics) -> list[LoopServi
         from pipelines.anomaly_loop import AnomalyLoop
 
         services.append(LoopService("anomaly", lambda: AnomalyLoop(s, metrics)))
+    if s.clustering.enabled:
+        from pipelines.cluster_loop import ClusterLoop
+
+        services.append(LoopService("clustering", lambda: ClusterLoop(s, metrics)))
     return services
 
 

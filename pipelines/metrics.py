@@ -41,6 +41,14 @@ class WorkerMetrics:
         self.anomaly_outputs = Counter("aiops_anomaly_outputs_total",
                                        "Anomalies and alerts emitted by the anomaly stage",
                                        registry=r)
+        self.compression = Gauge(
+            "aiops_alert_compression_ratio",
+            "1 - incidents / alert notifications (basis=notifications, repeats included) or "
+            "/ distinct fingerprints (basis=fingerprints), per tenant, since UTC midnight",
+            ["tenant", "basis"], registry=r)
+        self.incident_versions = Counter("aiops_incident_versions_total",
+                                         "Incident versions emitted by the clustering stage",
+                                         registry=r)
         self.last_commit = Gauge("aiops_last_commit_timestamp_seconds",
                                  "Unix time of the group's last offset commit (liveness)",
                                  ["group"], registry=r)

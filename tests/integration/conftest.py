@@ -83,7 +83,9 @@ class PipelineRun:
                 "AIOPS_INGEST_GROUP_ID": self.group,
                 "AIOPS_CLICKHOUSE_CHDB_PATH": str(self.chdb_path),
                 "AIOPS_INGEST_BATCH_MAX_WAIT_S": "0.2", "AIOPS_ANOMALY_ENABLED": "false",
-                "AIOPS_ANOMALY_GROUP_ID": f"{self.group}-anomaly", **self.extra_env}
+                "AIOPS_ANOMALY_GROUP_ID": f"{self.group}-anomaly",
+                "AIOPS_CLUSTERING_ENABLED": "false",
+                "AIOPS_CLUSTERING_GROUP_ID": f"{self.group}-clustering", **self.extra_env}
 
     def start_worker(self, **env: str) -> WorkerProcess:
         n = len(self.workers)
