@@ -230,6 +230,40 @@ def bench_nab(data, detectors, results_out, plot, through_pipeline, as_json) -> 
             click.echo(json.dumps({**result, "through_pipeline": piped}))
 
 
+@bench.command("anomaly")
+@click.option("--detector", default=None, help="Detector name (default: the registry default)")
+@click.option("--events", default=200_000, show_default=True,
+              help="Samples produced for the pipeline part")
+@click.option("--series", default=1_000, show_default=True, help="Series they spread over")
+@click.option("--no-pipeline", is_flag=True, help="Only the detector's speed and memory")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_anomaly(detector, events, series, no_pipeline, as_json) -> None:
+    """Detector samples/s on one core, bytes of state per series (100,000 series), and
+    samples/s and delay through the running anomaly stage on the local Kafka."""
+    from benchmarks.anomaly import run
+
+    _guard(run, _settings(), detector=detector, events=events, series=series,
+           pipeline=not no_pipeline, as_json=as_json)
+
+
+@bench.command("clustering")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--tenants", default=3, show_default=True)
+@click.option("--sites", default=3, show_default=True)
+@click.option("--hours", default=6.0, show_default=True)
+@click.option("--rules", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Rules file (default config/alert_rules.yaml)")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_clustering(seed, tenants, sites, hours, rules, as_json) -> None:
+    """Alert storms with ground truth (host failure, service failure, site power loss,
+    cascade, overlapping incidents, flapping, singles): compression, pairwise precision and
+    recall, cross-tenant incidents, time to open, and throughput, beside a naive baseline."""
+    from benchmarks.clustering.run import run
+    from config.alert_rules import DEFAULT_PATH
+
+    _guard(run, seed, as_json, tenants, sites, hours, rules or DEFAULT_PATH)
+
+
 @bench.command("pipeline")
 @click.option("--events", default=200_000, show_default=True, help="Metric samples to produce")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
