@@ -87,7 +87,9 @@ def memory_per_series(detector: str, series: int = 100_000, trained: int = 1_000
 
 
 def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
-                 web_port: int = 16095) -> dict[str, Any]:
+                 split: bool = True, web_port: int = 16095) -> dict[str, Any]:
+    """``split``: the anomaly and ingest stages in two worker processes (two cores), as a
+    deployment would run them; otherwise one worker runs both and they share one GIL."""
     k = settings.kafka
     check_broker(k.bootstrap)
     run_id = uuid.uuid4().hex[:8]
@@ -101,7 +103,14 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
     topic = prefix + "telemetry.metrics"
     per_series = max(1, events // series)
     data = [_series(per_series, s) for s in range(series)]
-    worker = WorkerProcess(env, workdir / "worker.log", web_port).start()
+    if split:
+        workers = [WorkerProcess(env, workdir / "anomaly.log", web_port,
+                                 args=("worker", "--stages", "anomaly")).start(),
+                   WorkerProcess(env, workdir / "ingest.log", web_port + 1,
+                                 args=("worker", "--stages", "ingest")).start()]
+    else:
+        workers = [WorkerProcess(env, workdir / "worker.log", web_port).start()]
+    worker = workers[0]
     try:
         producer = make_producer(k.bootstrap)
         first = time.time()
@@ -133,9 +142,9 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
                        targets_for(k.bootstrap, [prefix + t for t in SINK_TOPICS]),
                        timeout_s=timeout_s, worker=worker)
     finally:
-        code = worker.stop()
+        code = max(abs(w.stop()) for w in workers)
     if code != 0:
-        raise click.ClickException(f"worker exited with {code}; see {workdir / 'worker.log'}")
+        raise click.ClickException(f"a worker exited with {code}; see the logs in {workdir}")
     sink = open_clickhouse(ClickHouseSettings(chdb_path=workdir / "chdb"), owner="bench")
     try:
         row = sink.query(
@@ -147,13 +156,15 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
-    return {"samples": n, "series": series, "samples_per_s": round(n / (scored - first)),
+    return {"samples": n, "series": series, "workers": len(workers),
+            "samples_per_s": round(n / (scored - first)),
             "anomaly_rows": int(row["n"]), "delay_p50_ms": int(row["p50"]),
             "delay_p99_ms": int(row["p99"])}
 
 
 def run(settings: Settings, *, detector: str | None, events: int, series: int,
-        pipeline: bool, as_json: bool, timeout_s: float = 900) -> dict[str, Any]:
+        pipeline: bool, as_json: bool, split: bool = True, timeout_s: float = 900
+        ) -> dict[str, Any]:
     name = detector or DEFAULT_DETECTOR
     click.echo(f"detector {name}: timing one core ...", err=True)
     speed = detector_speed(name)
@@ -167,9 +178,10 @@ def run(settings: Settings, *, detector: str | None, events: int, series: int,
                               "detector_samples_per_s": round(speed), **mem}
     if pipeline:
         click.echo(f"pipeline: {events:,} samples over {series:,} series ...", err=True)
-        p = pipeline_run(settings, events, series, timeout_s)
+        p = pipeline_run(settings, events, series, timeout_s, split)
         click.echo(f"pipeline         {p['samples_per_s']:,} samples/s through the anomaly stage "
-                   f"({p['samples']:,} samples, {p['series']:,} series)")
+                   f"({p['samples']:,} samples, {p['series']:,} series, "
+                   f"{p['workers']} worker process(es))")
         click.echo(f"delay            p50 {p['delay_p50_ms']} ms, p99 {p['delay_p99_ms']} ms "
                    f"(produce -> anomaly row, {p['anomaly_rows']:,} anomalous samples)")
         result["pipeline"] = p

@@ -93,6 +93,11 @@ class SilenceConfig(_Strict):
         return self
 
 
+class MergeConfig(_Strict):
+    enabled: bool = True
+    window: Duration = "2m"
+
+
 class LifecycleConfig(_Strict):
     group_interval: Duration = "30s"
     resolve_grace: Annotated[str, AfterValidator(
@@ -108,6 +113,7 @@ class AlertRulesConfig(_Strict):
     silences: list[SilenceConfig] = Field(default_factory=list)
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     template_similarity: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    merge: MergeConfig = Field(default_factory=MergeConfig)
 
     @model_validator(mode="after")
     def _unique(self) -> AlertRulesConfig:

@@ -52,6 +52,8 @@ class ClickHouseSettings(BaseSettings):
 class IngestSettings(BaseSettings):
     model_config = _cfg("AIOPS_INGEST_")
 
+    enabled: bool = Field(True, description="Run the ingest stage (validation, DLQ, the "
+                          "ClickHouse writer) in this worker")
     group_id: str = Field("aiops-ingest", description="Consumer group of the ingest workers")
     batch_max_events: int = Field(20_000, ge=1, le=1_000_000,
                                   description="A batch closes at this many records...")

@@ -92,7 +92,9 @@ def build_services(settings: Settings, metrics: WorkerMetrics) -> list[LoopServi
         if "sink" in holder:
             holder["sink"].close()
 
-    services = [LoopService("ingest", build_ingest, close_sink)]
+    services = []
+    if s.ingest.enabled:
+        services.append(LoopService("ingest", build_ingest, close_sink))
     if s.anomaly.enabled:
         from pipelines.anomaly_loop import AnomalyLoop
 
@@ -101,6 +103,9 @@ def build_services(settings: Settings, metrics: WorkerMetrics) -> list[LoopServi
         from pipelines.cluster_loop import ClusterLoop
 
         services.append(LoopService("clustering", lambda: ClusterLoop(s, metrics)))
+    if not services:
+        raise ValueError("no stage enabled: enable at least one of AIOPS_INGEST_ENABLED, "
+                         "AIOPS_ANOMALY_ENABLED, AIOPS_CLUSTERING_ENABLED (or --stages)")
     return services
 
 

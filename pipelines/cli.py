@@ -88,9 +88,13 @@ def topics_list() -> None:
 @main.command()
 @click.option("--loglevel", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warn", "error", "crit"]))
-def worker(loglevel: str) -> None:
-    """Run a pipeline worker: consume input topics, validate, route invalid input to the DLQ,
-    write to ClickHouse, serve /metrics and /healthz (AIOPS_WEB_PORT, default 6066).
+@click.option("--stages", default=None, metavar="LIST",
+              help="Comma-separated stages to run: ingest, anomaly, clustering (default: all "
+              "enabled by AIOPS_*_ENABLED). Run stages in separate workers to use more cores.")
+def worker(loglevel: str, stages: str | None) -> None:
+    """Run a pipeline worker: its stages (ingest: validate, dead-letter, write ClickHouse;
+    anomaly: score metrics, raise alerts; clustering: alerts into incidents), with /metrics and
+    /healthz on AIOPS_WEB_PORT (default 6066).
 
     Stops on SIGTERM/Ctrl-C after finishing its batch; exits non-zero if any part failed.
     The embedded ClickHouse (the default) is owned by one worker at a time.
@@ -98,6 +102,15 @@ def worker(loglevel: str) -> None:
     from pipelines.worker import run_worker
 
     s = _settings()
+    if stages is not None:
+        chosen = {x.strip() for x in stages.split(",") if x.strip()}
+        unknown = chosen - {"ingest", "anomaly", "clustering"}
+        if unknown or not chosen:
+            raise click.BadParameter(f"unknown stage(s) {sorted(unknown)}; use ingest, anomaly, "
+                                     "clustering", param_hint="--stages")
+        s = s.model_copy(update={
+            name: getattr(s, name).model_copy(update={"enabled": name in chosen})
+            for name in ("ingest", "anomaly", "clustering")})
     logging.basicConfig(level=loglevel.upper().replace("WARN", "WARNING").replace("CRIT",
                         "CRITICAL"), format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
     _guard(run_worker, s, loglevel)
@@ -236,14 +249,16 @@ def bench_nab(data, detectors, results_out, plot, through_pipeline, as_json) -> 
               help="Samples produced for the pipeline part")
 @click.option("--series", default=1_000, show_default=True, help="Series they spread over")
 @click.option("--no-pipeline", is_flag=True, help="Only the detector's speed and memory")
+@click.option("--single-process", is_flag=True,
+              help="Run the anomaly and ingest stages in one worker (default: one each)")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
-def bench_anomaly(detector, events, series, no_pipeline, as_json) -> None:
+def bench_anomaly(detector, events, series, no_pipeline, single_process, as_json) -> None:
     """Detector samples/s on one core, bytes of state per series (100,000 series), and
     samples/s and delay through the running anomaly stage on the local Kafka."""
     from benchmarks.anomaly import run
 
     _guard(run, _settings(), detector=detector, events=events, series=series,
-           pipeline=not no_pipeline, as_json=as_json)
+           pipeline=not no_pipeline, as_json=as_json, split=not single_process)
 
 
 @bench.command("clustering")
