@@ -11,7 +11,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from connectors.demo_source import mixed_events
 from processors.router import Record, route
-from schemas.clickhouse import TABLE_FOR_TYPE
 from schemas.topics import INPUT_TOPICS
 
 
@@ -132,7 +131,3 @@ def test_mixed_events_land_exactly_once_and_invalid_ones_in_the_dlq(pipeline) ->
     final3, _ = _table_counts(pipeline)
     assert final3 == final2
 
-
-def test_all_types_map_to_tables() -> None:
-    assert set(TABLE_FOR_TYPE.values()) == {"metrics", "alerts", "ticket_events",
-                                            "help_interactions", "anomalies"}
