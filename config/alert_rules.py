@@ -64,7 +64,7 @@ class WeightsConfig(_Strict):
 
 class SimilarityConfig(_Strict):
     enabled: bool = True
-    window: Duration = "15m"
+    window: Duration = "10m"
     threshold: Annotated[float, Field(gt=0.0, le=1.0)] = 0.6
     same: list[Name] = Field(default_factory=lambda: ["site"])
     weights: WeightsConfig = Field(default_factory=WeightsConfig)

@@ -8,6 +8,7 @@ the processing time of the call that opens an incident (time from first alert to
 open); and throughput of the processor alone in alerts/s (best of three runs, one core).
 
     .venv/bin/python -m benchmarks.clustering.run --seed 7 [--json]
+    .venv/bin/python -m benchmarks.clustering.run --seeds 1-10   # one overall row per seed
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.clustering.scenario import Notification, generate
 from config.alert_rules import DEFAULT_PATH, load_alert_rules
-from processors.alerts import AlertClusterer, RuleSet
+from processors.alerts import AlertClusterer, IncidentVersion, RuleSet
 
 SHAPES = ("host_failure", "service_failure", "site_power_loss", "cascade", "overlap", "flapping",
           "single")
@@ -80,18 +81,23 @@ def baseline(notes: list[Notification], gap_s: float = 300.0) -> dict[str, str]:
     return out
 
 
-def _replay(notes: list[Notification], rules: RuleSet) -> tuple[dict[str, str | None], list[float],
-                                                                 list[float], AlertClusterer]:
-    """Run the processor; event id -> incident id, per-alert seconds, per-open seconds."""
+def _replay(notes: list[Notification], rules: RuleSet) -> tuple[
+        dict[str, str | None], list[float], list[float], AlertClusterer, dict[str, str]]:
+    """Run the processor; event id -> incident id, per-alert seconds, per-open seconds.
+
+    An incident folded into another counts as the one it was folded into (its ``merged_into``),
+    as an operator sees it at the end of the run.
+    """
     proc = AlertClusterer(rules)
     assigned: dict[str, str | None] = {}
+    merged: dict[str, str] = {}
     per_alert: list[float] = []
     per_open: list[float] = []
     next_tick = notes[0].at + TICK_S
     clock = time.perf_counter
     for n in notes:
         while n.at >= next_tick:
-            proc.on_tick(datetime.fromtimestamp(next_tick, UTC))
+            _merges(proc.on_tick(datetime.fromtimestamp(next_tick, UTC)).incidents, merged)
             next_tick += TICK_S
         now = datetime.fromtimestamp(n.at, UTC)
         start = clock()
@@ -100,10 +106,21 @@ def _replay(notes: list[Notification], rules: RuleSet) -> tuple[dict[str, str | 
         per_alert.append(took)
         if any(v.incident.state == "open" for v in out.incidents):
             per_open.append(took)
+        _merges(out.incidents, merged)
         for a in out.assignments:
             if a.kind != "remark":
                 assigned[a.event_id] = a.incident_id
-    return assigned, per_alert, per_open, proc
+    for eid, iid in assigned.items():
+        while iid in merged:
+            iid = merged[iid]
+        assigned[eid] = iid
+    return assigned, per_alert, per_open, proc, merged
+
+
+def _merges(versions: list[IncidentVersion], merged: dict[str, str]) -> None:
+    for v in versions:
+        if v.incident.merged_into:
+            merged[v.incident.incident_id] = v.incident.merged_into
 
 
 def throughput(notes: list[Notification], rules: RuleSet, repeats: int = 3) -> float:
@@ -162,39 +179,70 @@ def _merged(overlaps: list[tuple[str, str]], notes: list[Notification],
     return sum(1 for a, b in overlaps if ids[a] & ids[b])
 
 
-def run(seed: int = 7, as_json: bool = False, tenants: int = 3, sites: int = 3,
-        hours: float = 6.0, rules_path: str | Path = DEFAULT_PATH) -> dict:
-    """Generate, replay, score and print; returns the figures (the JSON line's content)."""
+def score(seed: int = 7, tenants: int = 3, sites: int = 3, hours: float = 6.0,
+          rules: RuleSet | None = None) -> dict:
+    """Generate, replay and score one scenario (everything but throughput)."""
     sc = generate(seed, tenants, sites, hours)
     notes = sc.notifications
-    rules = RuleSet.from_mapping(load_alert_rules(rules_path).to_mapping())
-    assigned, per_alert, per_open, _ = _replay(notes, rules)
+    rules = rules or RuleSet.from_mapping(load_alert_rules().to_mapping())
+    assigned, per_alert, per_open, _, merged = _replay(notes, rules)
     base = baseline(notes)
     tenants_of: dict[str, set[str]] = defaultdict(set)
     for n in notes:
         if inc := assigned.get(n.event.id):
             tenants_of[inc].add(n.event.tenant_id)
-    big = generate(seed + 1, 4, 5, 24.0).notifications  # throughput on a larger storm
     rows = [_row(notes, assigned, base, s) for s in SHAPES] + [_row(notes, assigned, base, None)]
     q = sorted(per_open)
-    result = {
+    return {
         "benchmark": "clustering", "seed": seed, "tenants": tenants, "sites": sites,
         "hours": hours, "rows": rows,
         "cross_tenant_incidents": sum(1 for ts in tenants_of.values() if len(ts) > 1),
         "overlaps_merged": _merged(sc.overlaps, notes, assigned),
         "overlaps_merged_baseline": _merged(sc.overlaps, notes, dict(base.items())),
         "overlap_pairs": len(sc.overlaps),
+        "incidents_folded": len(merged),
         "open_latency_ms_p50": 1e3 * statistics.median(q),
         "open_latency_ms_p99": 1e3 * q[int(0.99 * (len(q) - 1))],
         "open_latency_ms_max": 1e3 * q[-1],
         "alert_latency_us_mean": 1e6 * statistics.fmean(per_alert),
-        "throughput_alerts_per_s": throughput(big, rules),
-        "throughput_notifications": len(big),
     }
+
+
+def run(seed: int = 7, as_json: bool = False, tenants: int = 3, sites: int = 3,
+        hours: float = 6.0, rules_path: str | Path = DEFAULT_PATH) -> dict:
+    """Score, measure throughput on a larger storm, print; returns the figures."""
+    rules = RuleSet.from_mapping(load_alert_rules(rules_path).to_mapping())
+    result = score(seed, tenants, sites, hours, rules)
+    big = generate(seed + 1, 4, 5, 24.0).notifications
+    result["throughput_alerts_per_s"] = throughput(big, rules)
+    result["throughput_notifications"] = len(big)
     _print(result)
     if as_json:
         print(json.dumps(result))
     return result
+
+
+def sweep(seeds: range, tenants: int = 3, sites: int = 3, hours: float = 6.0,
+          rules_path: str | Path = DEFAULT_PATH) -> list[dict]:
+    """One overall row per seed beside the baseline, and whether it meets the targets."""
+    rules = RuleSet.from_mapping(load_alert_rules(rules_path).to_mapping())
+    print(f"{'seed':>4}{'compr':>7}{'fpcomp':>7}{'prec':>7}{'recall':>7}{'ARI':>7} |"
+          f"{'b.comp':>7}{'b.prec':>7}{'b.rec':>7}{'b.ARI':>7} |{'folds':>6}{'x-ten':>6}"
+          f"{'ovl':>5}  targets")
+    out = []
+    for seed in seeds:
+        r = score(seed, tenants, sites, hours, rules)
+        o = r["rows"][-1]
+        ok = (o["compression"] >= 0.90 and o["precision"] >= 0.95 and o["recall"] >= 0.90
+              and not r["cross_tenant_incidents"] and not r["overlaps_merged"])
+        print(f"{seed:>4}{o['compression']:>7.3f}{o['fp_compression']:>7.3f}"
+              f"{o['precision']:>7.3f}{o['recall']:>7.3f}{o['ari']:>7.3f} |"
+              f"{o['compression_baseline']:>7.3f}{o['baseline_precision']:>7.3f}"
+              f"{o['baseline_recall']:>7.3f}{o['baseline_ari']:>7.3f} |"
+              f"{r['incidents_folded']:>6}{r['cross_tenant_incidents']:>6}"
+              f"{r['overlaps_merged']:>5}  {'met' if ok else 'MISSED'}")
+        out.append(r)
+    return out
 
 
 def _print(r: dict) -> None:
@@ -215,6 +263,8 @@ def _print(r: dict) -> None:
           f"tenants: {r['cross_tenant_incidents']}; overlapping pairs merged: "
           f"{r['overlaps_merged']}/{r['overlap_pairs']} (baseline "
           f"{r['overlaps_merged_baseline']}/{r['overlap_pairs']})")
+    print(f"incidents folded into another (storms that started as two): "
+          f"{r['incidents_folded']}")
     print(f"first alert -> incident open (processing of that alert): p50 "
           f"{r['open_latency_ms_p50']:.3f} ms, p99 {r['open_latency_ms_p99']:.3f} ms, max "
           f"{r['open_latency_ms_max']:.3f} ms; mean per alert {r['alert_latency_us_mean']:.1f} us")
@@ -226,13 +276,18 @@ def _print(r: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--seeds", help="a range such as 1-10: one overall row per seed instead")
     ap.add_argument("--tenants", type=int, default=3)
     ap.add_argument("--sites", type=int, default=3)
     ap.add_argument("--hours", type=float, default=6.0)
     ap.add_argument("--rules", default=str(DEFAULT_PATH))
     ap.add_argument("--json", action="store_true", help="also print one JSON object, last line")
     a = ap.parse_args()
-    run(a.seed, a.json, a.tenants, a.sites, a.hours, a.rules)
+    if a.seeds:
+        lo, _, hi = a.seeds.partition("-")
+        sweep(range(int(lo), int(hi or lo) + 1), a.tenants, a.sites, a.hours, a.rules)
+    else:
+        run(a.seed, a.json, a.tenants, a.sites, a.hours, a.rules)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ loss (UPS on battery, then every host and probe down, then the site unreachable)
 down a service dependency chain (each alert naming its failing upstream, as latency and error
 alerts do); and two unrelated incidents (a host failure and a service failure with no
 dependency between them) overlapping in time at one site. Noise: flapping checks (one truth
-incident each) and unrelated single alerts.
+incident each) and unrelated single alerts, at random times, except that no noise alert starts at
+a site while it has no power: a powered-off host exports no metrics, so no CPU, clock or error
+rate alert can begin there (Prometheus sees only ``up == 0``; real systems attribute anything else
+at that site to the outage, and so would any ground truth).
 """
 
 from __future__ import annotations
@@ -116,6 +119,11 @@ class _Gen:
         self.tenants = TENANTS[:tenants]
         self.sites = sites
         self.span = hours * 3600.0
+        self.outages: dict[tuple[str, str], list[tuple[float, float]]] = {}
+
+    def powered(self, tenant: str, site: str, t: float) -> bool:
+        """Whether ``site`` has power at ``t`` (noise alerts cannot start where it has none)."""
+        return not any(a <= t <= b for a, b in self.outages.get((tenant, site), ()))
 
     def layout(self, site: str) -> list[Host]:
         return [Host(f"{prefix}-{i:02d}.{site}.example.net", service, port)
@@ -177,7 +185,7 @@ class _Gen:
         self.emit(tenant, labels, notes, onset, duration, truth, shape)
 
     def facility(self, tenant: str, site: str, name: str, onset: float, duration: float,
-                 truth: str) -> None:
+                 truth: str) -> float:
         if name == "SiteUnreachable":
             labels = {"alertname": name, "severity": "critical", "instance":
                       f"gw.{site}.example.net", "job": "blackbox-external"}
@@ -191,7 +199,7 @@ class _Gen:
                      "description": f"UPS ups-01 reports {name}, runtime left "
                                     f"{self.rng.randint(2, 30)} minutes"}
         labels.update(site=site, env="prod")
-        self.emit(tenant, labels, notes, onset, duration, truth, "site_power_loss")
+        return self.emit(tenant, labels, notes, onset, duration, truth, "site_power_loss")
 
 
 def generate(seed: int = 7, tenants: int = 3, sites: int = 3, hours: float = 6.0,
@@ -219,8 +227,11 @@ def generate(seed: int = 7, tenants: int = 3, sites: int = 3, hours: float = 6.0
                 host = rng.choice(hosts)
                 name = rng.choice([*NODE_CHECKS, *SERVICE_CHECKS, *ROOT_CHECKS.get(host.service,
                                                                                   {})])
-                g.alert(tenant, site, host, name, T0 + rng.uniform(0, g.span - 3600),
-                        rng.uniform(300, 3600), f"{tenant}/single/{site}/{k}", "single")
+                onset = T0 + rng.uniform(0, g.span - 3600)
+                while not g.powered(tenant, site, onset):
+                    onset = T0 + rng.uniform(0, g.span - 3600)
+                g.alert(tenant, site, host, name, onset, rng.uniform(300, 3600),
+                        f"{tenant}/single/{site}/{k}", "single")
     g.sc.notifications.sort(key=lambda x: (x.at, x.event.id))
     return g.sc
 
@@ -236,9 +247,13 @@ def _inject(g: _Gen, tenant: str, site: str, shape: str, t: float, truth: str) -
         g.facility(tenant, site, "UPSOnBattery", t, 3600, truth)
         g.facility(tenant, site, "UPSBatteryLow", t + rng.uniform(180, 300), 3300, truth)
         down = t + rng.uniform(300, 420)
+        back = down
         for h in hosts:
-            _down(g, tenant, site, h, down + rng.uniform(0, 90), rng.uniform(2400, 3000), truth)
-        g.facility(tenant, site, "SiteUnreachable", down + rng.uniform(60, 150), 2700, truth)
+            lost = rng.uniform(2400, 3000)
+            back = max(back, _down(g, tenant, site, h, down + rng.uniform(0, 90), lost, truth))
+        back = max(back, g.facility(tenant, site, "SiteUnreachable", down + rng.uniform(60, 150),
+                                    2700, truth))
+        g.outages.setdefault((tenant, site), []).append((down, back))
     elif shape == "cascade":
         chain = rng.choice(CASCADES)
         step = t
@@ -284,15 +299,16 @@ def _service_failure(g: _Gen, tenant: str, site: str, service: str, t: float, tr
 
 
 def _down(g: _Gen, tenant: str, site: str, host: Host, t: float, duration: float,
-          truth: str) -> None:
+          truth: str) -> float:
     short = host.name.split(".", 1)[0]
     labels = {"alertname": "InstanceDown", "severity": "critical",
               "instance": f"{host.name}:9100", "job": "node", "site": site, "env": "prod"}
     notes = {"summary": f"Instance {host.name}:9100 down",
              "description": f"{short} of job node has been down for more than 1 minute."}
-    g.emit(tenant, labels, notes, t, duration, truth, "site_power_loss")
+    end = g.emit(tenant, labels, notes, t, duration, truth, "site_power_loss")
     g.alert(tenant, site, host, "BlackboxProbeFailed", t + g.rng.uniform(0, 60), duration,
             truth, "site_power_loss")
+    return end
 
 
 def _flapping(g: _Gen, tenant: str, site: str, host: Host, truth: str) -> None:
@@ -303,7 +319,9 @@ def _flapping(g: _Gen, tenant: str, site: str, host: Host, truth: str) -> None:
     notes = {"summary": f"Host clock skew (instance {host.name}:9100)",
              "description": "Clock skew detected. Ensure NTP is configured correctly"}
     for _ in range(rng.randint(4, 9)):
-        end = g.emit(tenant, labels, notes, t, rng.uniform(60, 200), truth, "flapping")
+        duration = rng.uniform(60, 200)
+        end = (g.emit(tenant, labels, notes, t, duration, truth, "flapping")
+               if g.powered(tenant, site, t) else t + duration)  # powered off: no clock to skew
         t = end + rng.uniform(60, 200)
 
 

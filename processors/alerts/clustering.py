@@ -11,17 +11,27 @@ Lifecycle (bytewax's ``StatefulLogic`` shape, STYLE.md item 4):
   fingerprints leave the inhibition indexes.
 - ``flush(now)``: every pending update at once (shutdown, tests, benchmarks).
 
-Which incident a new occurrence joins, first match wins (Alertmanager grouping first, then
-Moogsoft-cookbook-style similarity; an incident never takes alerts once resolved):
+Which incident a new occurrence joins (an incident never takes alerts once resolved):
 
-1. the incident of a firing alert that inhibits it (the cause owns its symptoms);
-2. the largest of: the incidents holding one of its grouping-rule keys (having taken an alert
-   within that rule's window), those holding alerts it inhibits, and the most similar open
-   incident in its ``similarity.same`` scope (e.g. site and env): weighted evidence (same host,
-   same service, same template, its text naming a host or service of the incident) at or
-   above the threshold within the similarity window. When a storm has started as two
-   incidents, the bigger keeps growing;
-3. otherwise a new incident.
+1. its own incident, if it fired before and that one is still open (flapping);
+2. otherwise the largest (then oldest) of the incidents it is linked to: those holding a firing
+   alert that inhibits it or that it inhibits (cause and symptoms belong together), those
+   holding one of its grouping-rule keys and having taken a new alert within that rule's
+   window, and the most similar open incident in its ``similarity.same`` scope (e.g. site and
+   env): weighted evidence (same host, same service, same template, its text naming a host or
+   service of the incident) at or above the threshold, within the similarity window of that
+   incident's last new alert. Windows count from the last *new* member, so an incident that
+   went quiet stops collecting unrelated alerts on its hosts;
+3. otherwise a new incident, whose ``open`` version is returned at once.
+
+Folding (``merge``): when a storm starts as two incidents (a probe failing seconds before its
+host is reported down), the alert that links them by rule key or inhibition folds the other
+linked incidents into the one it joins, but only those opened within ``merge.window``: an
+older incident is someone else's problem that happened to share a host. The folded incident's
+last version is ``resolved`` with ``merged_into`` set; its alerts move to the survivor (reported
+as ``remark`` assignments with the new incident id) and the survivor's update goes out at once.
+
+An incident version is ``suppressed`` when every member alert is silenced or inhibited.
 
 State is per tenant and never shared: a tenant's alerts can only meet its own incidents. Every
 piece of state expires (alerts after ``alert_ttl``, incidents after ``quiet_timeout``).
@@ -29,7 +39,6 @@ piece of state expires (alerts after ``alert_ttl``, incidents after ``quiet_time
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 
 from processors.alerts.dedup import AlertRecord, Deduper
@@ -145,19 +154,25 @@ class AlertClusterer:
         rec.suppressed_by = self._silences(tid, attrs, t) + tuple(
             f"inhibit:{rules.inhibit[i].name}" for i in sorted({i for i, _ in inhibited_by}))
         keys = [k for r in rules.grouping if (k := r.key(attrs)) is not None]
-        inc = self._choose(ten, rec, attrs, annotations, keys, inhibited_by, my_targets, t)
+        inc, fold = self._choose(ten, rec, attrs, annotations, keys, inhibited_by, my_targets, t)
         if inc is None:
             scope = tuple(attrs.get(n, "") for n in rules.similarity.same)
             inc = OpenIncident(incident_id_for(tid, rec.fingerprint, t), tid, scope, rec.starts_at,
-                               t, t)
+                               t, t, opened_at=t)
             inc.add(rec.fingerprint, attrs, rec.severity, rec.starts_at, t, keys)
             ten.incidents.set(inc.incident_id, inc, t)
             ten.by_scope.setdefault(scope, set()).add(inc.incident_id)
-            out.incidents.append(IncidentVersion(tid, inc.snapshot("open", t),
-                                                 bool(rec.suppressed_by)))
+            muted = bool(rec.suppressed_by)
+            out.incidents.append(IncidentVersion(tid, inc.snapshot("open", t, suppressed=muted),
+                                                 muted))
         else:
+            for other in fold:
+                self._fold(ten, tid, inc, other, t, out)
             inc.add(rec.fingerprint, attrs, rec.severity, rec.starts_at, t, keys)
-            self._maybe_emit(ten, inc, t, out)
+            if fold:  # the survivor's new shape goes out with the absorbed one's last version
+                out.incidents.append(self._version(ten, inc, "updated", t))
+            else:
+                self._maybe_emit(ten, inc, t, out)
         for k in keys:
             ten.keys[k] = inc.incident_id
         rec.incident_id = inc.incident_id
@@ -166,32 +181,30 @@ class AlertClusterer:
     def _choose(self, ten: _Tenant, rec: AlertRecord, attrs: dict[str, str],
                 annotations: dict[str, str], keys: list[tuple[str, ...]],
                 inhibited_by: list[tuple[int, str]], my_targets: list[str],
-                t: float) -> OpenIncident | None:
+                t: float) -> tuple[OpenIncident | None, list[OpenIncident]]:
+        """The incident to join, and the young incidents this alert also links (to fold in)."""
         live = ten.incidents
         if rec.incident_id and (own := live.get(rec.incident_id, t)) is not None:
-            return own  # a flapping alert returns to its incident until that one resolves
-        best: OpenIncident | None = None
-        for _, src in inhibited_by:
-            src_rec = ten.dedup.records.get(src, t)
-            cand = live.get(src_rec.incident_id, t) if src_rec and src_rec.incident_id else None
-            if cand is not None and (best is None or cand.last_added > best.last_added):
-                best = cand
-        if best is not None:
-            return best
-        votes: Counter[str] = Counter()
+            return own, []  # a flapping alert returns to its incident until that one resolves
+        linked: dict[str, OpenIncident] = {}
+        for fp in [src for _, src in inhibited_by] + my_targets:
+            other = ten.dedup.records.get(fp, t)
+            if other is not None and other.incident_id and (
+                    cand := live.get(other.incident_id, t)) is not None:
+                linked[cand.incident_id] = cand
         for key in keys:
             iid = ten.keys.get(key)
             cand = live.get(iid, t) if iid else None
             if cand is not None and t - cand.last_added <= self._windows[key[0]]:
-                votes[iid] += len(cand.members)
-        for fp in my_targets:
-            target = ten.dedup.records.get(fp, t)
-            if target is not None and target.incident_id and live.get(target.incident_id, t):
-                votes[target.incident_id] += 1
+                linked[cand.incident_id] = cand
         similar = self._similar(ten, attrs, annotations, t)
-        if similar is not None:
-            votes[similar.incident_id] = max(votes[similar.incident_id], len(similar.members))
-        return live.get(votes.most_common(1)[0][0], t) if votes else None
+        ranked = sorted(linked.values(), key=_rank)
+        best = min(ranked[0], similar, key=_rank) if ranked and similar else (
+            ranked[0] if ranked else similar)
+        merge = self.rules.merge
+        if best is None or not merge.enabled or best.incident_id not in linked:
+            return best, []  # folding needs a strong link to both sides, not mere similarity
+        return best, [i for i in ranked if i is not best and t - i.opened_at <= merge.window]
 
     def _similar(self, ten: _Tenant, attrs: dict[str, str], annotations: dict[str, str],
                  t: float) -> OpenIncident | None:
@@ -284,12 +297,33 @@ class AlertClusterer:
         else:
             ten.pending.add(inc.incident_id)
 
-    def _version(self, ten: _Tenant, inc: OpenIncident, state: str, t: float) -> IncidentVersion:
+    def _version(self, ten: _Tenant, inc: OpenIncident, state: str, t: float,
+                 merged_into: str | None = None) -> IncidentVersion:
         records = ten.dedup.records
         muted = all((r := records.get(fp, t)) is not None and r.suppressed_by
                     for fp in inc.members)
-        snap = inc.snapshot("resolved" if state == "resolved" else "updated", t)
+        snap = inc.snapshot("resolved" if state == "resolved" else "updated", t, suppressed=muted,
+                            merged_into=merged_into)
         return IncidentVersion(inc.tenant, snap, muted)
+
+    def _fold(self, ten: _Tenant, tid: str, into: OpenIncident, other: OpenIncident, t: float,
+              out: ClusterOutput) -> None:
+        """Fold ``other`` into ``into``: its alerts (re-assigned and reported as re-marks),
+        keys and scope move over; its last version says where they went."""
+        oid, iid = other.incident_id, into.incident_id
+        into.absorb(other)
+        for fp in other.members:
+            r = ten.dedup.records.get(fp, t)
+            if r is not None and r.incident_id == oid:
+                r.incident_id = iid
+                out.assignments.append(Assignment(tid, r.event_id, fp, "remark", r.status, iid,
+                                                  r.attrs.get("_template"), r.suppressed_by))
+        for key in other.keys:
+            if ten.keys.get(key) == oid:
+                ten.keys[key] = iid
+        ten.incidents.delete(oid)
+        self._unscope(ten, other)
+        out.incidents.append(self._version(ten, other, "resolved", t, merged_into=iid))
 
     def _timers(self, t: float, *, force: bool) -> ClusterOutput:
         out = ClusterOutput()
@@ -316,13 +350,22 @@ class AlertClusterer:
     def _close(self, ten: _Tenant, inc: OpenIncident, t: float, out: ClusterOutput) -> None:
         """Resolve: emit the last version and drop every index entry pointing at it."""
         iid = inc.incident_id
-        ten.pending.discard(iid)
         for key in inc.keys:
             if ten.keys.get(key) == iid:
                 del ten.keys[key]
+        self._unscope(ten, inc)
+        out.incidents.append(self._version(ten, inc, "resolved", t))
+
+    @staticmethod
+    def _unscope(ten: _Tenant, inc: OpenIncident) -> None:
+        ten.pending.discard(inc.incident_id)
         ids = ten.by_scope.get(inc.scope)
         if ids is not None:
-            ids.discard(iid)
+            ids.discard(inc.incident_id)
             if not ids:
                 del ten.by_scope[inc.scope]
-        out.incidents.append(self._version(ten, inc, "resolved", t))
+
+
+def _rank(inc: OpenIncident) -> tuple[int, float]:
+    """Larger first, then older: when a storm started as two incidents, the bigger keeps it."""
+    return -len(inc.members), inc.opened_at

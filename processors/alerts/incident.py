@@ -90,6 +90,8 @@ class OpenIncident:
     last_emit: float = 0.0
     dirty: bool = False
     all_resolved_at: float | None = None
+    opened_at: float = 0.0
+    """Processing time of its first alert: only young incidents may be folded into another."""
 
     def add(self, fingerprint: str, attrs: dict[str, str], severity: int, starts_at: float,
             now: float, keys: list[tuple[str, ...]]) -> None:
@@ -114,6 +116,24 @@ class OpenIncident:
         self.entities.update(entity_names(attrs))
         self.dirty = True
 
+    def absorb(self, other: OpenIncident) -> None:
+        """Take every member and scope of ``other`` (a storm that started as two incidents)."""
+        self.members.update(other.members)
+        self.firing |= other.firing
+        self.all_resolved_at = (None if self.firing else
+                                max(self.all_resolved_at or 0.0, other.all_resolved_at or 0.0))
+        self.first_seen = min(self.first_seen, other.first_seen)
+        self.last_seen = max(self.last_seen, other.last_seen)
+        self.last_added = max(self.last_added, other.last_added)
+        self.opened_at = min(self.opened_at, other.opened_at)
+        self.severity = max(self.severity, other.severity)
+        self.alertnames.update(other.alertnames)
+        for mine, theirs in ((self.sites, other.sites), (self.services, other.services),
+                             (self.hosts, other.hosts), (self.templates, other.templates),
+                             (self.entities, other.entities), (self.keys, other.keys)):
+            mine |= theirs
+        self.dirty = True
+
     def title(self) -> str:
         """What and where: the commonest alert, how many other kinds, the narrowest scope."""
         top = self.alertnames.most_common()
@@ -129,7 +149,8 @@ class OpenIncident:
         sites = ", ".join(sorted(self.sites))
         return f"{what} on {where}" + (f" at {sites}" if sites else "")
 
-    def snapshot(self, state: Literal["open", "updated", "resolved"], now: float) -> Incident:
+    def snapshot(self, state: Literal["open", "updated", "resolved"], now: float, *,
+                 suppressed: bool = False, merged_into: str | None = None) -> Incident:
         self.version += 1
         self.last_emit, self.dirty = now, False
         first = datetime.fromtimestamp(self.first_seen, UTC)
@@ -139,7 +160,7 @@ class OpenIncident:
             title=self.title()[:1024], severity=SEVERITIES[self.severity],
             sites=sorted(self.sites), services=sorted(self.services), hosts=sorted(self.hosts),
             first_seen=first, last_seen=last, alert_fingerprints=list(self.members),
-            alert_count=len(self.members))
+            alert_count=len(self.members), suppressed=suppressed, merged_into=merged_into)
 
 
 def entity_names(attrs: dict[str, str]) -> set[str]:

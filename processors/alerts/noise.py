@@ -50,8 +50,13 @@ class NoiseMeter:
                 t = self._tenant(a.tenant_id)
                 t.notifications += 1
                 t.fingerprints.add(a.fingerprint)
-            for v in out.incidents:
-                self._tenant(v.tenant_id).incidents.add(v.incident.incident_id)
+            for v in out.incidents:  # one folded into another is the same incident, not two
+                ids = self._tenant(v.tenant_id).incidents
+                if v.incident.merged_into:
+                    ids.discard(v.incident.incident_id)
+                    ids.add(v.incident.merged_into)
+                else:
+                    ids.add(v.incident.incident_id)
 
     def report(self) -> dict[str, dict[str, float]]:
         return {tid: {"notifications": t.notifications, "fingerprints": len(t.fingerprints),

@@ -183,13 +183,25 @@ class Similarity:
     """Cookbook-style fallback: weighted evidence that an alert belongs to an open incident."""
 
     enabled: bool = True
-    window: float = 900.0
+    window: float = 600.0
     threshold: float = 0.6
     same: tuple[str, ...] = ("site",)
     host: float = 0.6
     service: float = 0.3
     template: float = 0.3
     mention: float = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Folding: an alert linked by rule key or inhibition to two open incidents of its tenant
+    joins the larger, and the other is folded into it if it opened within ``window`` (a storm
+    that started as two incidents, e.g. a probe failing just before its host is reported down).
+    Older incidents are never folded, so an unrelated alert that happened to be there stays
+    apart."""
+
+    enabled: bool = True
+    window: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +224,7 @@ class RuleSet:
     similarity: Similarity = field(default_factory=Similarity)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     template_similarity: float = 0.5
+    merge: Merge = field(default_factory=Merge)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> RuleSet:
@@ -219,7 +232,7 @@ class RuleSet:
         if not isinstance(raw, Mapping):
             raise RuleError("(root)", "expected a mapping")
         _only(raw, "", {"grouping", "silences", "inhibit_rules", "similarity", "lifecycle",
-                        "template_similarity"})
+                        "template_similarity", "merge"})
         grouping = tuple(_grouping(r, f"grouping[{i}]")
                          for i, r in enumerate(_list(raw, "grouping")))
         names = [g.name for g in grouping]
@@ -233,7 +246,8 @@ class RuleSet:
         if not isinstance(tsim, int | float) or not 0 < tsim <= 1:
             raise RuleError("template_similarity", "must be a number in (0, 1]")
         return cls(grouping, silences, inhibit, _similarity(raw.get("similarity") or {}),
-                   _lifecycle(raw.get("lifecycle") or {}), float(tsim))
+                   _lifecycle(raw.get("lifecycle") or {}), float(tsim),
+                   _merge(raw.get("merge") or {}))
 
 
 def _list(raw: Mapping[str, Any], key: str) -> list[Any]:
@@ -331,3 +345,11 @@ def _lifecycle(raw: Mapping[str, Any]) -> Lifecycle:
                                       allow_zero=k == "resolve_grace")
                        for k in ("group_interval", "resolve_grace", "quiet_timeout",
                                  "alert_ttl")))
+
+
+def _merge(raw: Mapping[str, Any]) -> Merge:
+    _only(raw, "merge", {"enabled", "window"})
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise RuleError("merge.enabled", "must be true or false")
+    return Merge(enabled, parse_duration(raw.get("window", Merge().window), "merge.window"))

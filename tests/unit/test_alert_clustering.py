@@ -8,9 +8,7 @@ from itertools import count
 
 import pytest
 
-from benchmarks.clustering.run import _replay, pairwise
-from benchmarks.clustering.scenario import generate
-from config.alert_rules import load_alert_rules
+from benchmarks.clustering.run import score
 from processors.alerts import AlertClusterer, RuleSet
 from processors.alerts.noise import NoiseMeter
 from processors.alerts.state import TTLState
@@ -92,7 +90,7 @@ def test_silenced_alert_is_kept_and_marked(proc: AlertClusterer) -> None:
     out = proc.on_alert(ev("PostgresDown", "db-1", service="postgres"), at(10))
     a = out.assignments[0]
     assert a.suppressed_by == ("silence:maint",) and a.incident_id is not None
-    assert out.incidents[0].suppressed
+    assert out.incidents[0].suppressed and out.incidents[0].incident.suppressed
     later = proc.on_alert(ev("PostgresSlow", "db-2", service="postgres"), at(61)).assignments[0]
     assert later.suppressed_by == ()  # the silence ended
 
@@ -173,22 +171,83 @@ def test_noise_meter_counts_every_notification(proc: AlertClusterer) -> None:
     assert r["notification_compression"] == 0.8 and r["fingerprint_compression"] == 0.5
 
 
-def test_small_scenario_meets_quality_targets() -> None:
-    sc = generate(seed=7, tenants=3, sites=3, hours=6.0)
-    rules = RuleSet.from_mapping(load_alert_rules().to_mapping())
-    assigned, *_ = _replay(sc.notifications, rules)
-    items = [(assigned[n.event.id] or "-", n.truth, n.shape) for n in sc.notifications
-             if n.occurrence]
-    precision, recall = pairwise(items)
-    incidents = {i for i in assigned.values() if i}
-    assert 1 - len(incidents) / len(sc.notifications) >= 0.90
-    # issue targets are precision >= 0.95 and recall >= 0.90; this seed reaches 0.943 / 0.949
-    # (see the report on issue 4): the floor below guards against regressions meanwhile
-    assert precision >= 0.93 and recall >= 0.90
-    tenants: dict[str, set[str]] = {}
-    for n in sc.notifications:
-        tenants.setdefault(assigned[n.event.id] or "-", set()).add(n.event.tenant_id)
-    assert all(len(t) == 1 for t in tenants.values())
-    for a, b in sc.overlaps:
-        ids = [{i for (i, truth, _) in items if truth == x} for x in (a, b)]
-        assert not ids[0] & ids[1]
+@pytest.mark.parametrize("seed", [2, 7])
+def test_scenario_meets_quality_targets(seed: int) -> None:
+    """The issue's targets on whole scenarios (seed 2 is the hardest of 1-10 for precision)."""
+    r = score(seed)
+    overall = r["rows"][-1]
+    assert overall["compression"] >= 0.90
+    assert overall["precision"] >= 0.95 and overall["recall"] >= 0.90
+    assert r["cross_tenant_incidents"] == 0 and r["overlaps_merged"] == 0
+    assert r["incidents_folded"] > 0  # power-loss storms start as several incidents
+
+
+FOLD_RULES = {
+    "grouping": [{"name": "host", "group_by": ["site", "_host"], "window": "10m"},
+                 {"name": "site", "matchers": ['alertname=~"UPS.*|InstanceDown"'],
+                  "group_by": ["site"], "window": "10m"}],
+    "similarity": {"enabled": False},
+    "merge": {"window": "2m"},
+    "lifecycle": {"group_interval": "30s"},
+}
+
+
+def _power_loss(proc: AlertClusterer, probe_at: float) -> tuple[str, str]:
+    """A UPS alert and a host down open the site's incident; a probe of web-2 opens its own."""
+    probe = proc.on_alert(ev("ProbeFailed", "web-2", at=at(probe_at)), at(probe_at))
+    site = proc.on_alert(ev("UPSOnBattery", "ups-1", at=at(1)), at(1)).assignments[0]
+    proc.on_alert(ev("InstanceDown", "web-1", at=at(2)), at(2))
+    assert probe.assignments[0].incident_id != site.incident_id
+    return probe.assignments[0].incident_id or "", site.incident_id or ""
+
+
+def test_alert_linking_two_young_incidents_folds_the_smaller_into_the_larger() -> None:
+    proc = AlertClusterer(RuleSet.from_mapping(FOLD_RULES))
+    probe_inc, site_inc = _power_loss(proc, probe_at=2.5)
+    out = proc.on_alert(ev("InstanceDown", "web-2", at=at(3)), at(3))  # host key + site key
+    [gone, survivor] = [v.incident for v in out.incidents]
+    assert (gone.incident_id, gone.state, gone.merged_into) == (probe_inc, "resolved", site_inc)
+    assert survivor.incident_id == site_inc and survivor.state == "updated"
+    assert survivor.alert_count == 4 and set(gone.alert_fingerprints) < set(
+        survivor.alert_fingerprints)
+    moved = [a for a in out.assignments if a.kind == "remark"]
+    assert [(a.fingerprint, a.incident_id) for a in moved] == [
+        (gone.alert_fingerprints[0], site_inc)]
+    assert out.assignments[-1].kind == "new" and out.assignments[-1].incident_id == site_inc
+    # the folded incident is gone: its alerts' repeats and its host's new alerts go to the survivor
+    again = proc.on_alert(ev("ProbeFailed", "web-2", at=at(2.5)), at(6)).assignments[0]
+    later = proc.on_alert(ev("HostHighCpu", "web-2", at=at(7)), at(7)).assignments[0]
+    assert again.kind == "repeat" and again.incident_id == later.incident_id == site_inc
+    meter = NoiseMeter()
+    meter.observe([out])
+    assert meter.report()["acme"]["incidents"] == 1
+
+
+def test_older_incident_is_not_folded() -> None:
+    """A probe that failed minutes before the storm stays apart: it may be its own problem."""
+    proc = AlertClusterer(RuleSet.from_mapping(FOLD_RULES))
+    probe_inc, site_inc = _power_loss(proc, probe_at=0)
+    out = proc.on_alert(ev("InstanceDown", "web-2", at=at(3)), at(3))
+    assert out.assignments[-1].incident_id == site_inc  # the larger wins...
+    assert not [v for v in out.incidents if v.incident.merged_into]  # ...and nothing is folded
+    assert [a for a in out.assignments if a.kind == "remark"] == []
+    assert proc.on_alert(ev("ProbeFailed", "web-2", at=at(0)), at(4)).assignments[
+        0].incident_id == probe_inc
+
+
+def test_merging_disabled_keeps_both() -> None:
+    proc = AlertClusterer(RuleSet.from_mapping({**FOLD_RULES, "merge": {"enabled": False}}))
+    _, site_inc = _power_loss(proc, probe_at=2.5)
+    out = proc.on_alert(ev("InstanceDown", "web-2", at=at(3)), at(3))
+    assert out.assignments[-1].incident_id == site_inc
+    assert not [v for v in out.incidents if v.incident.merged_into]
+
+
+def test_incident_is_suppressed_while_every_member_is_muted(proc: AlertClusterer) -> None:
+    opened = proc.on_alert(ev("PostgresDown", "db-1", service="postgres"), at(10))
+    [v] = opened.incidents
+    assert v.suppressed and v.incident.suppressed  # on the Incident itself, for every sink
+    [still] = proc.on_alert(ev("PostgresSlow", "db-1", service="postgres"), at(11)).incidents
+    assert still.incident.suppressed and still.incident.alert_count == 2
+    [loud] = proc.on_alert(ev("HostHighCpu", "db-1"), at(13)).incidents  # not silenced
+    assert not loud.suppressed and not loud.incident.suppressed

@@ -46,6 +46,9 @@ def test_errors_name_the_bad_field() -> None:
         ({"grouping": [{"name": "a", "group_by": ["x"], "windw": "5m"}]}, "grouping[0].windw"),
         ({"similarity": {"weights": {"hots": 0.5}}}, "similarity.weights.hots"),
         ({"lifecycle": {"resolve_grace": "-5m"}}, "lifecycle.resolve_grace"),
+        ({"merge": {"window": "soon"}}, "merge.window"),
+        ({"merge": {"enabled": "yes"}}, "merge.enabled"),
+        ({"merge": {"windows": "2m"}}, "merge.windows"),
     ]
     for raw, where in cases:
         with pytest.raises(RuleError) as info:
@@ -78,6 +81,7 @@ def test_default_file_loads_and_compiles() -> None:
     rules = RuleSet.from_mapping(load_alert_rules(DEFAULT_PATH).to_mapping())
     assert rules.grouping and rules.inhibit
     assert rules.lifecycle.resolve_grace == 300
+    assert rules.merge.enabled and rules.merge.window == 120
 
 
 @pytest.mark.parametrize(("yaml_text", "fragment"), [
@@ -87,6 +91,7 @@ def test_default_file_loads_and_compiles() -> None:
     ("grouping:\n  - {name: a, group_by: [site]}\n  - {name: a, group_by: [host]}\n",
      "duplicate"),
     ("- just a list\n", "mapping"),
+    ("merge: {window: 2 minutes}\n", "bad duration"),
 ])
 def test_loader_fails_loudly(tmp_path: Path, yaml_text: str, fragment: str) -> None:
     path = tmp_path / "rules.yaml"
