@@ -86,6 +86,9 @@ class BatchLoop:
     def on_revoked(self, partitions: list[tuple[str, int]]) -> None:
         """Called inside the consumer's callback: keep it cheap."""
 
+    def on_idle(self) -> None:
+        """Called after a batch window that brought no records (timers of idle streams)."""
+
     def close(self) -> None:
         """Release what the subclass holds (producers); called once the loop ends."""
 
@@ -123,6 +126,8 @@ class BatchLoop:
             self.commit(records)
             self.metrics.batch_seconds.observe(time.perf_counter() - started)
             self.batches += 1
+        else:
+            self.on_idle()
         self.update_lag()
         return len(records)
 

@@ -70,6 +70,7 @@ class ClusterLoop(BatchLoop):
         self.partition_of: dict[str, int] = {}
         self.watermark = 0.0
         self.last_tick = 0.0
+        self.flushed_at = 0.0
 
     # -- partitions and state -------------------------------------------------------------------
     def on_assigned(self, partitions: list[tuple[str, int]]) -> None:
@@ -144,6 +145,24 @@ class ClusterLoop(BatchLoop):
         self._produce(out)  # step 3
         self._snapshot(touched)  # step 4
         self._observe(out)
+
+    def on_idle(self) -> None:
+        """No input: a live stream still needs its timers; a replay that has paused gets its
+        pending updates (and incidents whose alerts all resolved) out once, instead of
+        holding them until the next alert arrives."""
+        if self.watermark == 0.0:
+            return
+        if self._live():
+            out = self.clusterer.on_tick(datetime.fromtimestamp(time.time(), UTC))
+        elif self.flushed_at != self.watermark:
+            self.flushed_at = self.watermark
+            out = self.clusterer.flush(datetime.fromtimestamp(self.watermark, UTC))
+        else:
+            return
+        if out.incidents or out.assignments:
+            self._produce(out)
+            self._snapshot({v.tenant_id for v in out.incidents})
+            self._observe(out)
 
     def _live(self) -> bool:
         return time.time() - self.watermark < 3600

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -11,15 +13,47 @@ import click
 from config.settings import Settings
 from connectors.clickhouse import open_clickhouse
 from connectors.demo_source import DemoStream
-from connectors.kafka_io import check_broker, ensure_topics, make_producer
+from connectors.kafka_io import (
+    admin,
+    check_broker,
+    delete_topics,
+    ensure_topics,
+    make_producer,
+)
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from schemas.clickhouse import SINK_TOPICS
+
+DEMO_DB = Path("var/demo/chdb")
+
+
+def _isolate(settings: Settings) -> tuple[Settings, dict[str, str]]:
+    """Each demo run gets its own topics, consumer groups and database, so what it shows is
+    exactly what it produced; the previous run's topics are deleted."""
+    bootstrap = settings.kafka.bootstrap
+    old = [t for t in admin(bootstrap).list_topics(timeout=10).topics if t.startswith("demo-")]
+    if old:
+        delete_topics(bootstrap, old)
+    shutil.rmtree(DEMO_DB, ignore_errors=True)
+    run = f"demo-{uuid.uuid4().hex[:6]}"
+    env = {"AIOPS_KAFKA_TOPIC_PREFIX": f"{run}.", "AIOPS_INGEST_GROUP_ID": f"{run}-ingest",
+           "AIOPS_ANOMALY_GROUP_ID": f"{run}-anomaly",
+           "AIOPS_CLUSTERING_GROUP_ID": f"{run}-clustering",
+           "AIOPS_CLICKHOUSE_CHDB_PATH": str(DEMO_DB)}
+    s = settings.model_copy(update={
+        "kafka": settings.kafka.model_copy(update={"topic_prefix": f"{run}."}),
+        "ingest": settings.ingest.model_copy(update={"group_id": f"{run}-ingest"}),
+        "anomaly": settings.anomaly.model_copy(update={"group_id": f"{run}-anomaly"}),
+        "clustering": settings.clustering.model_copy(update={"group_id": f"{run}-clustering"}),
+        "clickhouse": settings.clickhouse.model_copy(update={"chdb_path": DEMO_DB}),
+    })
+    return s, env
 
 
 def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: float,
              timeout_s: float) -> None:
+    check_broker(settings.kafka.bootstrap)
+    settings, env = _isolate(settings)
     k = settings.kafka
-    check_broker(k.bootstrap)
     ensure_topics(k.bootstrap, k.topic_prefix)
     click.echo(f"Generating {hours:g}h of demo data (seed {seed}) ...")
     events = DemoStream(seed, hours=hours).all(invalid_ratio)
@@ -31,7 +65,7 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
     log_path = Path("var/log/demo-worker.log")
     click.echo(f"Starting a worker (log: {log_path}, metrics: "
                f"http://127.0.0.1:{settings.web.port}/metrics) ...")
-    worker = WorkerProcess({}, log_path, settings.web.port).start()
+    worker = WorkerProcess(env, log_path, settings.web.port).start()
     try:
         producer = make_producer(k.bootstrap)
         started = time.time()
@@ -54,7 +88,11 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
             metrics_topic = [k.topic_prefix + "telemetry.metrics"]
             _follow("Anomaly stage scored", settings, settings.anomaly.group_id,
                     targets_for(k.bootstrap, metrics_topic), worker, timeout_s)
-        # what the ingest stage must write now includes the anomaly stage's output
+        if settings.clustering.enabled:
+            alerts_topic = [k.topic_prefix + "telemetry.alerts"]
+            _follow("Clustering grouped  ", settings, settings.clustering.group_id,
+                    targets_for(k.bootstrap, alerts_topic), worker, timeout_s)
+        # what the ingest stage must write now includes the other stages' output
         targets = targets_for(k.bootstrap, [k.topic_prefix + t for t in SINK_TOPICS])
         finished = _follow("Worker made durable ", settings, settings.ingest.group_id, targets,
                            worker, timeout_s)
@@ -116,6 +154,20 @@ def _summary(settings: Settings, metrics_text: str) -> None:
             for r in alerts:
                 click.echo(f"  {r['tenant_id']:<8} {r['host']:<14} {r['metric']:<30} "
                            f"{', '.join(r['statuses'])}")
+        incidents = sink.query(
+            f"SELECT tenant_id, state, severity, title, alert_count, first_seen "
+            f"FROM {db}.incidents_current ORDER BY first_seen LIMIT 10")
+        noise = sink.query(
+            f"SELECT tenant_id, sum(notifications) AS n, sum(incidents) AS i "
+            f"FROM {db}.alert_noise GROUP BY tenant_id ORDER BY tenant_id")
+        if incidents:
+            click.secho("\nIncidents (clustering stage, latest version of each):", bold=True)
+            for r in incidents:
+                click.echo(f"  {r['tenant_id']:<8} {r['state']:<9} {r['severity']:<9} "
+                           f"{r['alert_count']:>3} alerts  {r['title'][:60]}")
+            click.echo("  compression: " + ", ".join(
+                f"{r['tenant_id']} {int(r['n'])} notifications -> {int(r['i'])} incidents"
+                for r in noise))
         hot = sink.query(
             f"SELECT tenant_id, site, host, round(max(value), 2) AS peak_cpu, "
             f"toStartOfFiveMinutes(argMax(ts, value)) AS at FROM {db}.metrics FINAL "
@@ -129,10 +181,11 @@ def _summary(settings: Settings, metrics_text: str) -> None:
         sink.close()
     dlq_line = next((ln for ln in metrics_text.splitlines()
                      if ln.startswith("aiops_dlq_events_total")), None)
-    click.secho("\nWhere to look next:", bold=True)
-    click.echo('  aiops query "SELECT name, count(), avg(value) FROM aiops.metrics_v '
-               'GROUP BY name"')
-    click.echo("  aiops query \"SELECT source_topic, reason_code, error FROM aiops.dlq_v LIMIT 5\"")
+    click.secho("\nWhere to look next (the demo's database is var/demo/chdb):", bold=True)
+    q = f"AIOPS_CLICKHOUSE_CHDB_PATH={DEMO_DB} aiops query"
+    click.echo(f'  {q} "SELECT * FROM aiops.incidents_current"')
+    click.echo(f'  {q} "SELECT source_topic, reason_code, error FROM aiops.dlq_v LIMIT 5"')
+    click.echo(f'  {q} "SELECT * FROM aiops.alert_noise"')
     click.echo("  aiops worker     # keep a worker running; scrape http://127.0.0.1:"
                f"{settings.web.port}/metrics")
     click.echo("  docs/            # tables, topics, configuration, adding a processor")
