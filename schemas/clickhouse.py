@@ -251,10 +251,13 @@ def extra_views(database: str) -> list[str]:
         f"SELECT * FROM {database}.incidents FINAL ORDER BY version DESC "
         "LIMIT 1 BY tenant_id, incident_id",
         # Compression as BigPanda/Moogsoft define it: 1 - incidents / notifications received
-        # (repeats included), and the same over distinct fingerprints.
+        # (repeats included), and the same over distinct fingerprints. An incident folded
+        # into another is not counted: its alerts moved to the one it was folded into.
         f"CREATE VIEW IF NOT EXISTS {database}.alert_noise AS "
         "SELECT tenant_id, toDate(ts) AS day, count() AS notifications, "
-        "uniqExact(fingerprint) AS fingerprints, uniqExactIf(incident_id, incident_id != '') "
+        "uniqExact(fingerprint) AS fingerprints, "
+        "uniqExactIf(incident_id, incident_id != '' AND incident_id NOT IN "
+        f"(SELECT incident_id FROM {database}.incidents FINAL WHERE merged_into IS NOT NULL)) "
         "AS incidents, 1 - incidents / notifications AS notification_compression, "
         "1 - incidents / fingerprints AS fingerprint_compression "
         f"FROM {database}.alert_assignments FINAL WHERE kind != 'remark' "
