@@ -68,8 +68,9 @@ class DemoStream:
     def _event(self, etype: str, tenant: str, key: str, data: dict, when: datetime) -> Produced:
         body = {"specversion": "1.0", "id": self._id(), "source": self.source, "type": etype,
                 "time": _iso(when), "tenant_id": tenant, "schema_version": 1, "data": data}
-        return Produced(topic_for_type(etype).name, f"{tenant}|{key}".encode(),
-                        orjson.dumps(body), True)
+        # alerts are keyed by tenant alone (schemas.keys): one tenant's alerts stay in order
+        record_key = f"{tenant}|{key}" if key else tenant
+        return Produced(topic_for_type(etype).name, record_key.encode(), orjson.dumps(body), True)
 
     def _faults(self) -> list[Fault]:
         faults = []
@@ -127,7 +128,7 @@ class DemoStream:
                             "startsAt": _iso(f.start + timedelta(minutes=2)),
                             "endsAt": _iso(at) if status == "resolved" else "0001-01-01T00:00:00Z",
                             "generatorURL": f"http://prometheus.{f.site}/graph"}
-                    yield self._event("alert", f.tenant, alertname + "|" + f.host, data, at)
+                    yield self._event("alert", f.tenant, "", data, at)
 
     def tickets(self) -> Iterator[Produced]:
         r = self.rng
@@ -195,10 +196,13 @@ class DemoStream:
             yield Produced(topic, f"bad|{i}".encode(), value, False)
 
     def all(self, invalid_ratio: float = 0.01) -> list[Produced]:
+        """Every event in time order, as a live feed replayed would arrive (an alert's
+        'resolved' after its 'firing'), with the invalid ones scattered through it."""
         events = [*self.metrics(), *self.alerts(), *self.tickets(), *self.help()]
+        events.sort(key=lambda e: orjson.loads(e.value)["time"])
         n_bad = round(len(events) * invalid_ratio / (1 - invalid_ratio))
-        events += list(self.invalid(n_bad))
-        self.rng.shuffle(events)
+        for bad in self.invalid(n_bad):
+            events.insert(self.rng.randrange(len(events) + 1), bad)
         return events
 
 

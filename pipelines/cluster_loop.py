@@ -3,9 +3,10 @@
 Per batch (``BatchLoop`` consumes first and commits last):
 
 1. Restore the state of tenants on newly assigned partitions from ``aiops.clustering-state``.
-2. Feed every valid alert to the ``AlertClusterer`` in order, with the event's own time as the
-   clock (a watermark that never goes back), so a replay groups as the live stream did; then
-   run its timers.
+2. Feed every valid alert to the ``AlertClusterer`` in order. Each tenant keeps its own clock:
+   the event time of its own alerts (a watermark that never goes back; one tenant's alerts
+   all sit in one partition, in order), and its timers run on that clock. A replay therefore
+   groups as the live stream did, whatever order Kafka interleaves the partitions in.
 3. Produce incident versions to ``aiops.incidents`` and assignments to
    ``aiops.alert-assignments``; wait for acks. (The ingest stage writes both to ClickHouse.)
 4. Produce the state of every tenant touched in this batch to ``aiops.clustering-state``, to
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import pickle
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
@@ -68,9 +70,7 @@ class ClusterLoop(BatchLoop):
         self.producer = make_producer(settings.kafka.bootstrap)
         self.pending_restore: set[int] = set()
         self.partition_of: dict[str, int] = {}
-        self.watermark = 0.0
-        self.last_tick = 0.0
-        self.flushed_at = 0.0
+        self.clocks: dict[str, TenantClock] = {}
 
     # -- partitions and state -------------------------------------------------------------------
     def on_assigned(self, partitions: list[tuple[str, int]]) -> None:
@@ -107,8 +107,7 @@ class ClusterLoop(BatchLoop):
                     else:
                         state = pickle.loads(m.value())  # our own changelog: trusted
                         self.clusterer._tenants[tid] = state["tenant"]
-                        self.watermark = max(self.watermark, state["watermark"])
-                        self.last_tick = max(self.last_tick, state["last_tick"])
+                        self.clocks[tid] = state["clock"]
                         self.partition_of[tid] = m.partition()
                     n += 1
                     if m.offset() + 1 >= ends[m.partition()]:
@@ -130,42 +129,34 @@ class ClusterLoop(BatchLoop):
             ev = parse_event(r.value, allowed_types=("alert",))
             if not isinstance(ev, AlertEvent):
                 continue  # the ingest stage dead-letters it
-            self.watermark = max(self.watermark, ev.time.timestamp())
-            step = step_clusterer(self.clusterer, ev, self)
+            step = step_clusterer(self.clusterer, ev, self.clocks)
             out.extend(step)
             touched.add(ev.tenant_id)
             touched |= {v.tenant_id for v in step.incidents}
             self.partition_of[ev.tenant_id] = r.partition
         # timers run on the later of event time and wall time: live streams resolve quiet
         # incidents on time, replays of old data on their own clock
-        if self._live():  # a live stream resolves quiet incidents on time, even with no input
-            ticked = self.clusterer.on_tick(datetime.fromtimestamp(time.time(), UTC))
-            out.extend(ticked)
-            touched |= {v.tenant_id for v in ticked.incidents}
         self._produce(out)  # step 3
         self._snapshot(touched)  # step 4
         self._observe(out)
 
     def on_idle(self) -> None:
-        """No input: a live stream still needs its timers; a replay that has paused gets its
-        pending updates (and incidents whose alerts all resolved) out once, instead of
-        holding them until the next alert arrives."""
-        if self.watermark == 0.0:
-            return
-        if self._live():
-            out = self.clusterer.on_tick(datetime.fromtimestamp(time.time(), UTC))
-        elif self.flushed_at != self.watermark:
-            self.flushed_at = self.watermark
-            out = self.clusterer.flush(datetime.fromtimestamp(self.watermark, UTC))
-        else:
-            return
+        """No input. A live tenant (its clock within the hour) still needs its timers, on the
+        wall clock; a replay that has paused gets its pending updates (and incidents whose
+        alerts all resolved) out once, instead of holding them until its next alert."""
+        out = ClusterOutput()
+        wall = time.time()
+        for tid, clock in self.clocks.items():
+            if wall - clock.watermark < 3600:
+                out.extend(self.clusterer.on_tick(datetime.fromtimestamp(wall, UTC), tid))
+            elif clock.flushed_at != clock.watermark:
+                clock.flushed_at = clock.watermark
+                out.extend(self.clusterer.flush(datetime.fromtimestamp(clock.watermark, UTC),
+                                                tid))
         if out.incidents or out.assignments:
             self._produce(out)
             self._snapshot({v.tenant_id for v in out.incidents})
             self._observe(out)
-
-    def _live(self) -> bool:
-        return time.time() - self.watermark < 3600
 
     def _produce(self, out: ClusterOutput) -> None:
         items = []
@@ -177,8 +168,9 @@ class ClusterLoop(BatchLoop):
                                time=inc.last_seen, tenant_id=v.tenant_id, data=inc)
             items.append((self.prefix + "aiops.incidents", inc.incident_id.encode(),
                           orjson.dumps(ev.model_dump(mode="json")), None, None))
-        now = datetime.fromtimestamp(self.watermark, UTC)
         for a in out.assignments:
+            clock = self.clocks.get(a.tenant_id)
+            now = datetime.fromtimestamp(clock.watermark if clock else time.time(), UTC)
             ev = AlertAssignmentEvent(
                 id=f"{a.event_id}:assign:{a.kind}", source=SOURCE, time=now,
                 tenant_id=a.tenant_id,
@@ -194,8 +186,8 @@ class ClusterLoop(BatchLoop):
         state = self.clusterer._tenants
         produce_durably(self.producer, (
             (self.state_topic, tid.encode(),
-             pickle.dumps({"tenant": state[tid], "watermark": self.watermark,
-                           "last_tick": self.last_tick}, protocol=5)
+             pickle.dumps({"tenant": state[tid], "clock": self.clocks.get(tid, TenantClock())},
+                          protocol=5)
              if tid in state else None, self.partition_of.get(tid), None)
             for tid in tenants), 30.0, "clustering state snapshots")
 
@@ -216,19 +208,29 @@ class ClusterLoop(BatchLoop):
         self.producer.flush(10)
 
 
-class _Clock:
-    watermark: float
-    last_tick: float
+@dataclass(slots=True)
+class TenantClock:
+    watermark: float = 0.0
+    last_tick: float = 0.0
+    flushed_at: float = 0.0
 
 
-def step_clusterer(clusterer: AlertClusterer, ev: AlertEvent, clock: _Clock) -> ClusterOutput:
-    """One alert on the stage's clock: timers first whenever event time moved ``TICK_S``,
-    then the alert at the watermark. Shared with tests, so a replay can match the stage."""
+def step_clusterer(clusterer: AlertClusterer, ev: AlertEvent,
+                   clocks: dict[str, TenantClock]) -> ClusterOutput:
+    """One alert on its tenant's clock: that tenant's timers first whenever its event time
+    moved ``TICK_S``, then the alert at its watermark. Shared with tests, so a replay of the
+    processor alone matches the stage."""
+    tid = ev.tenant_id
+    clock = clocks.get(tid)
+    if clock is None:
+        clock = clocks[tid] = TenantClock()
+    clock.watermark = max(clock.watermark, ev.time.timestamp())
+    now = datetime.fromtimestamp(clock.watermark, UTC)
     out = ClusterOutput()
     if clock.watermark - clock.last_tick >= TICK_S:
         clock.last_tick = clock.watermark
-        out.extend(clusterer.on_tick(datetime.fromtimestamp(clock.watermark, UTC)))
-    out.extend(clusterer.on_alert(ev, datetime.fromtimestamp(clock.watermark, UTC)))
+        out.extend(clusterer.on_tick(now, tid))
+    out.extend(clusterer.on_alert(ev, now))
     return out
 
 

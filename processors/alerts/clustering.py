@@ -138,11 +138,13 @@ class AlertClusterer:
             rec.attrs.get("_template"), rec.suppressed_by))
         return out
 
-    def on_tick(self, now: datetime) -> ClusterOutput:
-        return self._timers(now.timestamp(), force=False)
+    def on_tick(self, now: datetime, tenant: str | None = None) -> ClusterOutput:
+        """Timers at ``now``; for one tenant only if given (each tenant may keep its own
+        clock, e.g. the event time of its own partition)."""
+        return self._timers(now.timestamp(), force=False, tenant=tenant)
 
-    def flush(self, now: datetime) -> ClusterOutput:
-        return self._timers(now.timestamp(), force=True)
+    def flush(self, now: datetime, tenant: str | None = None) -> ClusterOutput:
+        return self._timers(now.timestamp(), force=True, tenant=tenant)
 
     # --- placing a new occurrence -------------------------------------------------------
 
@@ -325,10 +327,12 @@ class AlertClusterer:
         self._unscope(ten, other)
         out.incidents.append(self._version(ten, other, "resolved", t, merged_into=iid))
 
-    def _timers(self, t: float, *, force: bool) -> ClusterOutput:
+    def _timers(self, t: float, *, force: bool, tenant: str | None = None) -> ClusterOutput:
         out = ClusterOutput()
         life = self.rules.lifecycle
-        for tid, ten in self._tenants.items():
+        chosen = (self._tenants.items() if tenant is None else
+                  [(tenant, self._tenants[tenant])] if tenant in self._tenants else [])
+        for tid, ten in chosen:
             for _, inc in ten.incidents.expire(t):  # quiet for quiet_timeout
                 self._close(ten, inc, t, out)
             for rec in ten.dedup.expire(t):

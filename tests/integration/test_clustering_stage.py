@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import orjson
 from prometheus_client.parser import text_string_to_metric_families
@@ -11,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from benchmarks.clustering.scenario import generate
 from config.alert_rules import load_alert_rules
 from connectors.demo_source import Produced
-from pipelines.cluster_loop import step_clusterer
+from pipelines.cluster_loop import TenantClock, step_clusterer
 from pipelines.runner import targets_for, wait_caught_up
 from processors.alerts.clustering import AlertClusterer
 from processors.alerts.rules import RuleSet
@@ -30,13 +29,13 @@ def _expected(notes, pause_after: int) -> dict[str, str | None]:
     """The processor alone, on the stage's clock, flushed where the stream paused (as the
     stage does when a replay goes idle)."""
     proc = AlertClusterer(RuleSet.from_mapping(load_alert_rules().to_mapping()))
-    clock = SimpleNamespace(watermark=0.0, last_tick=0.0)
+    clocks: dict[str, TenantClock] = {}
     assigned: dict[str, str | None] = {}
     for i, n in enumerate(notes):
         if i == pause_after:
-            proc.flush(datetime.fromtimestamp(clock.watermark, UTC))
-        clock.watermark = max(clock.watermark, n.event.time.timestamp())
-        for a in step_clusterer(proc, n.event, clock).assignments:
+            for tid, clock in clocks.items():
+                proc.flush(datetime.fromtimestamp(clock.watermark, UTC), tid)
+        for a in step_clusterer(proc, n.event, clocks).assignments:
             if a.kind != "remark":
                 assigned[a.event_id] = a.incident_id
     return assigned
