@@ -263,19 +263,30 @@ def bench_anomaly(detector, events, series, no_pipeline, single_process, as_json
 
 @bench.command("clustering")
 @click.option("--seed", default=7, show_default=True)
+@click.option("--seeds", default=None, metavar="A-B",
+              help="One overall row per seed in the range instead (e.g. 1-10)")
 @click.option("--tenants", default=3, show_default=True)
 @click.option("--sites", default=3, show_default=True)
 @click.option("--hours", default=6.0, show_default=True)
 @click.option("--rules", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Rules file (default config/alert_rules.yaml)")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
-def bench_clustering(seed, tenants, sites, hours, rules, as_json) -> None:
+def bench_clustering(seed, seeds, tenants, sites, hours, rules, as_json) -> None:
     """Alert storms with ground truth (host failure, service failure, site power loss,
     cascade, overlapping incidents, flapping, singles): compression, pairwise precision and
     recall, cross-tenant incidents, time to open, and throughput, beside a naive baseline."""
-    from benchmarks.clustering.run import run
+    from benchmarks.clustering.run import run, sweep
     from config.alert_rules import DEFAULT_PATH
 
+    if seeds:
+        lo, _, hi = seeds.partition("-")
+        rows = _guard(sweep, range(int(lo), int(hi or lo) + 1), tenants, sites, hours,
+                      rules or DEFAULT_PATH)
+        if as_json:
+            import json
+
+            click.echo(json.dumps({"benchmark": "clustering-seeds", "seeds": rows}))
+        return
     _guard(run, seed, as_json, tenants, sites, hours, rules or DEFAULT_PATH)
 
 
