@@ -71,10 +71,7 @@ def memory_per_series(detector: str, series: int = 100_000, trained: int = 1_000
         det = make_detector(detector)
         for x in _series(samples, s):
             det.score_learn_one(x)
-        st = SeriesState(det, policy, partition=0, last_offset=samples, last_seen=time.time(),
-                         labels={"alertname": "MetricAnomaly", "severity": "warning",
-                                 "metric": "system.cpu.utilization", "detector": detector,
-                                 "host": f"host-{s}", "site": "par1"})
+        st = SeriesState(det, policy, partition=0, last_offset=samples, last_seen=time.time())
         blobs.append(pickle.dumps(st, protocol=5))
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]

@@ -14,6 +14,7 @@ wants (and as NAB rewards: only the first detection in a window counts).
 from __future__ import annotations
 
 import math
+from array import array
 
 from models.base import Detector, Sample
 
@@ -32,7 +33,7 @@ class AnomalyLikelihood:
         self.short = short
         self.alpha = alpha
         self.std_floor = std_floor
-        self.ring = [0.0] * short
+        self.ring = array("d", bytes(8 * short))  # 8 bytes a slot, not a float object
         self.idx = 0
         self.count = 0
         self.mean = 0.0

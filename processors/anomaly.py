@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from models.base import Detector, Sample
@@ -46,7 +46,8 @@ class SeriesState:
     hot: int = 0
     cold: int = 0
     firing_since: datetime | None = None
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] | None = None
+    """Only while an alert is open: most series never alert, and memory is per series."""
 
 
 class AnomalyProcessor:
@@ -67,7 +68,7 @@ class AnomalyProcessor:
         st = self.series.get(key)
         if st is None:
             detector, policy = self.make(ev.data.name)
-            st = self.series[key] = SeriesState(detector, policy, labels=_labels(ev, policy))
+            st = self.series[key] = SeriesState(detector, policy)
             self.deleted.pop(key, None)
         elif offset >= 0 and offset <= st.last_offset and partition == st.partition:
             return []  # learned before a crash that came before the commit: do not learn twice
@@ -101,16 +102,18 @@ class AnomalyProcessor:
         st.cold = st.cold + 1 if score < p.clear_below else 0
         if st.firing_since is None and st.hot >= p.fire_after:
             st.firing_since = ev.data.timestamp
+            st.labels = _labels(ev, p)
             return self._alert(st, ev.tenant_id, "firing", ev, score)
         if st.firing_since is not None and st.cold >= p.resolve_after:
             alert = self._alert(st, ev.tenant_id, "resolved", ev, score)
             st.firing_since = None
+            st.labels = None
             return alert
         return None
 
     def _alert(self, st: SeriesState, tenant: str, status: str, ev: MetricSampleEvent | None,
                score: float, ended: datetime | None = None) -> AlertEvent:
-        assert st.firing_since is not None
+        assert st.firing_since is not None and st.labels is not None
         when = ev.data.timestamp if ev is not None else (ended or datetime.now(UTC))
         name = st.labels["metric"]
         where = st.labels.get("host") or st.labels.get("service") or st.labels.get("site", "")
