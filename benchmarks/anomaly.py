@@ -84,7 +84,7 @@ def memory_per_series(detector: str, series: int = 100_000, trained: int = 1_000
 
 
 def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
-                 split: bool = True, web_port: int = 16095) -> dict[str, Any]:
+                 split: bool = True, rate: int = 0, web_port: int = 16095) -> dict[str, Any]:
     """``split``: the anomaly and ingest stages in two worker processes (two cores), as a
     deployment would run them; otherwise one worker runs both and they share one GIL."""
     k = settings.kafka
@@ -129,8 +129,10 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
                     except BufferError:
                         producer.poll(0.01)
                 n += 1
-                if n % 10_000 == 0:
+                if n % 1_000 == 0:
                     producer.poll(0)
+                    if rate and (ahead := first + n / rate - time.time()) > 0:
+                        time.sleep(ahead)
         producer.flush(60)
         scored = wait_caught_up(k.bootstrap, f"anom-{run_id}-anomaly",
                                 targets_for(k.bootstrap, [topic]), timeout_s=timeout_s,
@@ -153,15 +155,15 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
-    return {"samples": n, "series": series, "workers": len(workers),
+    return {"samples": n, "series": series, "workers": len(workers), "rate_limit": rate,
             "samples_per_s": round(n / (scored - first)),
             "anomaly_rows": int(row["n"]), "delay_p50_ms": int(row["p50"]),
             "delay_p99_ms": int(row["p99"])}
 
 
 def run(settings: Settings, *, detector: str | None, events: int, series: int,
-        pipeline: bool, as_json: bool, split: bool = True, timeout_s: float = 900
-        ) -> dict[str, Any]:
+        pipeline: bool, as_json: bool, split: bool = True, rate: int = 0,
+        timeout_s: float = 900) -> dict[str, Any]:
     name = detector or DEFAULT_DETECTOR
     click.echo(f"detector {name}: timing one core ...", err=True)
     speed = detector_speed(name)
@@ -175,7 +177,7 @@ def run(settings: Settings, *, detector: str | None, events: int, series: int,
                               "detector_samples_per_s": round(speed), **mem}
     if pipeline:
         click.echo(f"pipeline: {events:,} samples over {series:,} series ...", err=True)
-        p = pipeline_run(settings, events, series, timeout_s, split)
+        p = pipeline_run(settings, events, series, timeout_s, split, rate)
         click.echo(f"pipeline         {p['samples_per_s']:,} samples/s through the anomaly stage "
                    f"({p['samples']:,} samples, {p['series']:,} series, "
                    f"{p['workers']} worker process(es))")

@@ -251,14 +251,16 @@ def bench_nab(data, detectors, results_out, plot, through_pipeline, as_json) -> 
 @click.option("--no-pipeline", is_flag=True, help="Only the detector's speed and memory")
 @click.option("--single-process", is_flag=True,
               help="Run the anomaly and ingest stages in one worker (default: one each)")
+@click.option("--rate", default=0, show_default=True,
+              help="Pace the producer at this many samples/s (0 = flat out)")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
-def bench_anomaly(detector, events, series, no_pipeline, single_process, as_json) -> None:
+def bench_anomaly(detector, events, series, no_pipeline, single_process, rate, as_json) -> None:
     """Detector samples/s on one core, bytes of state per series (100,000 series), and
     samples/s and delay through the running anomaly stage on the local Kafka."""
     from benchmarks.anomaly import run
 
     _guard(run, _settings(), detector=detector, events=events, series=series,
-           pipeline=not no_pipeline, as_json=as_json, split=not single_process)
+           pipeline=not no_pipeline, as_json=as_json, split=not single_process, rate=rate)
 
 
 @bench.command("clustering")
