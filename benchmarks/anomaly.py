@@ -25,9 +25,16 @@ from typing import Any
 import click
 import orjson
 
+from benchmarks.common import delay_stats
 from config.settings import ClickHouseSettings, Settings
 from connectors.clickhouse import open_clickhouse
-from connectors.kafka_io import check_broker, delete_topics, ensure_topics, make_producer
+from connectors.kafka_io import (
+    check_broker,
+    delete_topics,
+    ensure_topics,
+    make_producer,
+    produce_retrying,
+)
 from models.base import Sample
 from models.registry import DEFAULT_DETECTOR, make_detector
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
@@ -122,12 +129,7 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
                     "data": {"name": "system.cpu.utilization", "value": x.value,
                              "timestamp": x.timestamp.isoformat(),
                              "resource": {"host.name": f"host-{s}"}}})
-                while True:
-                    try:
-                        producer.produce(topic, body, key=f"t{s % 10}|host-{s}".encode())
-                        break
-                    except BufferError:
-                        producer.poll(0.01)
+                produce_retrying(producer, topic, body, f"t{s % 10}|host-{s}".encode())
                 n += 1
                 if n % 1_000 == 0:
                     producer.poll(0)
@@ -146,18 +148,14 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
         raise click.ClickException(f"a worker exited with {code}; see the logs in {workdir}")
     sink = open_clickhouse(ClickHouseSettings(chdb_path=workdir / "chdb"), owner="bench")
     try:
-        row = sink.query(
-            "SELECT count() AS n, "
-            "quantileExact(0.5)(dateDiff('millisecond', event_time, ingested_at)) AS p50, "
-            "quantileExact(0.99)(dateDiff('millisecond', event_time, ingested_at)) AS p99 "
-            "FROM aiops.anomalies FINAL")[0]
+        row = delay_stats(sink, "anomalies")
     finally:
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
     return {"samples": n, "series": series, "workers": len(workers), "rate_limit": rate,
             "samples_per_s": round(n / (scored - first)),
-            "anomaly_rows": int(row["n"]), "delay_p50_ms": int(row["p50"]),
+            "anomaly_rows": row["rows"], "delay_p50_ms": int(row["p50"]),
             "delay_p99_ms": int(row["p99"])}
 
 

@@ -1,4 +1,4 @@
-"""`aiops bench pipeline`: produce -> worker (validate, route) -> durable ClickHouse rows.
+"""`aiops bench pipeline`: produce -> ingest stage (validate, route) -> durable ClickHouse rows.
 
 Measures, on the local broker and the embedded ClickHouse, with a worker child process exactly
 as `aiops worker` runs it:
@@ -23,9 +23,16 @@ from pathlib import Path
 import click
 import orjson
 
+from benchmarks.common import delay_stats
 from config.settings import ClickHouseSettings, Settings
 from connectors.clickhouse import open_clickhouse
-from connectors.kafka_io import check_broker, delete_topics, ensure_topics, make_producer
+from connectors.kafka_io import (
+    check_broker,
+    delete_topics,
+    ensure_topics,
+    make_producer,
+    produce_retrying,
+)
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from schemas.topics import TOPICS
 
@@ -53,7 +60,10 @@ def run(settings: Settings, *, events: int, as_json: bool, timeout_s: float, rat
     prefix = f"bench-{run_id}."
     workdir = Path("var/bench") / run_id
     env = {"AIOPS_KAFKA_TOPIC_PREFIX": prefix, "AIOPS_INGEST_GROUP_ID": f"bench-{run_id}",
-           "AIOPS_CLICKHOUSE_CHDB_PATH": str(workdir / "chdb")}
+           "AIOPS_CLICKHOUSE_CHDB_PATH": str(workdir / "chdb"),
+           # the ingest stage alone: the other stages have benchmarks of their own and would
+           # share this worker's GIL (run them in their own workers in production)
+           "AIOPS_ANOMALY_ENABLED": "false", "AIOPS_CLUSTERING_ENABLED": "false"}
     ensure_topics(k.bootstrap, prefix)
     topic = prefix + "telemetry.metrics"
     worker = WorkerProcess(env, workdir / "worker.log", web_port).start()
@@ -62,13 +72,8 @@ def run(settings: Settings, *, events: int, as_json: bool, timeout_s: float, rat
         click.echo(f"producing {events:,} metric samples to {topic} ...", err=True)
         first = time.time()
         for i in range(events):
-            while True:
-                try:
-                    producer.produce(topic, _sample(i, time.time(), run_id),
-                                     key=b"%d" % (i % SERIES))
-                    break
-                except BufferError:
-                    producer.poll(0.01)
+            produce_retrying(producer, topic, _sample(i, time.time(), run_id),
+                             b"%d" % (i % SERIES))
             if i % 1000 == 0:
                 producer.poll(0)
                 if rate:
@@ -86,11 +91,7 @@ def run(settings: Settings, *, events: int, as_json: bool, timeout_s: float, rat
         raise click.ClickException(f"worker exited with {code}; see {workdir / 'worker.log'}")
     sink = open_clickhouse(ClickHouseSettings(chdb_path=workdir / "chdb"), owner="bench")
     try:
-        row = sink.query(
-            "SELECT count() AS rows, toUnixTimestamp64Milli(max(ingested_at)) AS last_ms, "
-            "quantileExact(0.5)(dateDiff('millisecond', event_time, ingested_at)) AS p50, "
-            "quantileExact(0.99)(dateDiff('millisecond', event_time, ingested_at)) AS p99 "
-            "FROM aiops.metrics FINAL")[0]
+        row = delay_stats(sink, "metrics")
     finally:
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)

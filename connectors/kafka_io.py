@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from schemas.topics import TOPICS, Topic
@@ -81,23 +81,6 @@ def make_producer(bootstrap: str, **overrides: object) -> Producer:
     return Producer(conf)
 
 
-def produce_all(producer: Producer, topic: str, items: Iterable[tuple[bytes | None, bytes]],
-                headers: list | None = None) -> int:
-    """Produce without per-message waits, backing off only when the local queue is full."""
-    n = 0
-    for key, value in items:
-        while True:
-            try:
-                producer.produce(topic, value, key=key, headers=headers)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        n += 1
-        if n % 10_000 == 0:
-            producer.poll(0)
-    return n
-
-
 def make_consumer(bootstrap: str, group_id: str, **overrides: object) -> Consumer:
     """Manual-commit consumer: offsets move only after the sink says a batch is durable."""
     conf: dict[str, object] = {
@@ -147,3 +130,41 @@ def committed_offsets(bootstrap: str, group_id: str, partitions: Iterable[tuple[
                 for tp in c.committed(tps, timeout=timeout_s)}
     finally:
         c.close()
+
+
+def read_to_end(bootstrap: str, topic: str, partitions: Iterable[int], group_id: str,
+                batch: int = 5_000) -> Iterator[tuple[bytes, bytes | None, int]]:
+    """Every (key, value, partition) of ``partitions``, from the start to the end they had
+    when called: how a stage reads its state changelog back (value None = deleted)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id,
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                  "log_level": 4})
+    try:
+        ends = {}
+        for p in partitions:
+            lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            if hi > lo:
+                ends[p] = hi
+        # OFFSET_BEGINNING, not 0: compaction may have removed the first offsets
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
+        done: set[int] = set()
+        while len(done) < len(ends):
+            for m in c.consume(batch, timeout=1.0):
+                if m.error() is not None:
+                    continue
+                yield m.key(), m.value(), m.partition()
+                if m.offset() + 1 >= ends[m.partition()]:
+                    done.add(m.partition())
+    finally:
+        c.close()
+
+
+def produce_retrying(producer: Producer, topic: str, value: bytes, key: bytes | None = None
+                     ) -> None:
+    """``produce`` that waits for room when the local queue is full instead of failing."""
+    while True:
+        try:
+            producer.produce(topic, value, key=key)
+            return
+        except BufferError:
+            producer.poll(0.01)

@@ -23,11 +23,10 @@ import logging
 import time
 
 import orjson
-from confluent_kafka import Consumer, TopicPartition
 
 from config.anomaly import AnomalyConfig, load_anomaly_config
 from config.settings import Settings
-from connectors.kafka_io import make_producer
+from connectors.kafka_io import make_producer, read_to_end
 from models.base import Detector
 from pipelines.batch_loop import BatchLoop, produce_durably
 from pipelines.metrics import WorkerMetrics
@@ -85,28 +84,12 @@ class AnomalyLoop(BatchLoop):
 
     def restore(self, partitions: set[int]) -> int:  # step 1
         started = time.perf_counter()
-        c = Consumer({"bootstrap.servers": self.settings.kafka.bootstrap,
-                      "group.id": f"{self.group_id}-restore", "enable.auto.commit": False,
-                      "log_level": 4})
         n = 0
-        try:
-            ends = {}
-            for p in partitions:
-                lo, hi = c.get_watermark_offsets(TopicPartition(self.state_topic, p), timeout=10)
-                if hi > lo:
-                    ends[p] = hi
-            c.assign([TopicPartition(self.state_topic, p, 0) for p in ends])
-            done: set[int] = set()
-            while len(done) < len(ends):
-                for m in c.consume(5000, timeout=1.0):
-                    if m.error() is not None:
-                        continue
-                    self.processor.restore(m.key().decode(), m.value())
-                    n += 1
-                    if m.offset() + 1 >= ends[m.partition()]:
-                        done.add(m.partition())
-        finally:
-            c.close()
+        for key, value, _partition in read_to_end(self.settings.kafka.bootstrap,
+                                                  self.state_topic, partitions,
+                                                  f"{self.group_id}-restore"):
+            self.processor.restore(key.decode(), value)
+            n += 1
         log.info("anomaly: restored %d state records for partitions %s in %.2fs", n,
                  sorted(partitions), time.perf_counter() - started)
         return n

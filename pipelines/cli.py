@@ -299,7 +299,7 @@ def bench_clustering(seed, seeds, tenants, sites, hours, rules, as_json) -> None
               help="Pace the producer at this many events/s (0 = as fast as it can)")
 @click.option("--timeout", default=900.0, show_default=True)
 def bench_pipeline(events: int, as_json: bool, rate: int, timeout: float) -> None:
-    """Throughput and delay of produce -> worker (validate) -> durable ClickHouse row, on the
+    """Throughput and delay of produce -> ingest stage (validate) -> durable ClickHouse row, on the
     local Kafka, with a fresh topic prefix and a throw-away embedded ClickHouse."""
     from benchmarks.pipeline import run
 

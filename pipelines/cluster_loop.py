@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
-from confluent_kafka import Consumer, TopicPartition
 
 from config.alert_rules import load_alert_rules
 from config.settings import Settings
-from connectors.kafka_io import make_producer
+from connectors.kafka_io import make_producer, read_to_end
 from pipelines.batch_loop import BatchLoop, produce_durably
 from pipelines.metrics import WorkerMetrics
 from processors.alerts.clustering import AlertClusterer
@@ -85,35 +84,20 @@ class ClusterLoop(BatchLoop):
             del self.partition_of[tid]
 
     def restore(self, partitions: set[int]) -> int:
-        c = Consumer({"bootstrap.servers": self.settings.kafka.bootstrap,
-                      "group.id": f"{self.group_id}-restore", "enable.auto.commit": False,
-                      "log_level": 4})
         n = 0
-        try:
-            ends = {}
-            for p in partitions:
-                lo, hi = c.get_watermark_offsets(TopicPartition(self.state_topic, p), timeout=10)
-                if hi > lo:
-                    ends[p] = hi
-            c.assign([TopicPartition(self.state_topic, p, 0) for p in ends])
-            done: set[int] = set()
-            while len(done) < len(ends):
-                for m in c.consume(1000, timeout=1.0):
-                    if m.error() is not None:
-                        continue
-                    tid = m.key().decode()
-                    if m.value() is None:
-                        self.clusterer._tenants.pop(tid, None)
-                    else:
-                        state = pickle.loads(m.value())  # our own changelog: trusted
-                        self.clusterer._tenants[tid] = state["tenant"]
-                        self.clocks[tid] = state["clock"]
-                        self.partition_of[tid] = m.partition()
-                    n += 1
-                    if m.offset() + 1 >= ends[m.partition()]:
-                        done.add(m.partition())
-        finally:
-            c.close()
+        for key, value, partition in read_to_end(self.settings.kafka.bootstrap,
+                                                  self.state_topic, partitions,
+                                                  f"{self.group_id}-restore", batch=1_000):
+            tid = key.decode()
+            if value is None:
+                self.clusterer._tenants.pop(tid, None)
+                self.clocks.pop(tid, None)
+            else:
+                state = pickle.loads(value)  # our own changelog: trusted
+                self.clusterer._tenants[tid] = state["tenant"]
+                self.clocks[tid] = state["clock"]
+                self.partition_of[tid] = partition
+            n += 1
         log.info("clustering: restored %d state records for partitions %s", n,
                  sorted(partitions))
         return n

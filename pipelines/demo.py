@@ -19,6 +19,7 @@ from connectors.kafka_io import (
     delete_topics,
     ensure_topics,
     make_producer,
+    produce_retrying,
 )
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from schemas.clickhouse import SINK_TOPICS
@@ -73,12 +74,7 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
             for i in range(0, len(events), 5_000):
                 chunk = events[i:i + 5_000]
                 for e in chunk:
-                    while True:
-                        try:
-                            producer.produce(k.topic_prefix + e.topic, e.value, key=e.key)
-                            break
-                        except BufferError:
-                            producer.poll(0.05)
+                    produce_retrying(producer, k.topic_prefix + e.topic, e.value, e.key)
                 producer.poll(0)
                 bar.update(len(chunk))
             left = producer.flush(60)

@@ -22,10 +22,17 @@ from typing import Any
 import numpy as np
 import orjson
 
+from benchmarks.common import delay_stats
 from benchmarks.nab.data import Corpus
 from config.settings import ClickHouseSettings, Settings
 from connectors.clickhouse import open_clickhouse
-from connectors.kafka_io import check_broker, delete_topics, ensure_topics, make_producer
+from connectors.kafka_io import (
+    check_broker,
+    delete_topics,
+    ensure_topics,
+    make_producer,
+    produce_retrying,
+)
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from schemas.clickhouse import SINK_TOPICS
 from schemas.topics import TOPICS
@@ -69,12 +76,7 @@ def run_through_pipeline(settings: Settings, corpus: Corpus, detector: str,
         first = time.time()
         for stem, body in _events(corpus, run_id):
             value = body.replace(b"@NOW@", datetime.now(UTC).isoformat().encode())
-            while True:
-                try:
-                    producer.produce(topic, value, key=f"nab|{stem}".encode())
-                    break
-                except BufferError:
-                    producer.poll(0.01)
+            produce_retrying(producer, topic, value, f"nab|{stem}".encode())
             n += 1
             if n % 20_000 == 0:
                 producer.poll(0)
@@ -94,18 +96,14 @@ def run_through_pipeline(settings: Settings, corpus: Corpus, detector: str,
         rows = sink.query(
             "SELECT host, groupArray(score) AS scores FROM "
             "(SELECT host, ts, score FROM aiops.anomalies FINAL ORDER BY host, ts) GROUP BY host")
-        stats = sink.query(
-            "SELECT count() AS n, toUnixTimestamp64Milli(max(ingested_at)) AS last_ms, "
-            "quantileExact(0.5)(dateDiff('millisecond', event_time, ingested_at)) AS p50, "
-            "quantileExact(0.99)(dateDiff('millisecond', event_time, ingested_at)) AS p99 "
-            "FROM aiops.anomalies FINAL")[0]
+        stats = delay_stats(sink, "anomalies")
     finally:
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
     scores = {r["host"]: np.asarray(r["scores"], dtype=np.float64) for r in rows}
     elapsed = int(stats["last_ms"]) / 1000 - first
-    return {"scores": scores, "rows": int(stats["n"]), "samples": n,
+    return {"scores": scores, "rows": stats["rows"], "samples": n,
             "samples_per_s": round(n / elapsed), "seconds": round(elapsed, 2),
             "delay_p50_ms": int(stats["p50"]), "delay_p99_ms": int(stats["p99"])}
 

@@ -20,6 +20,7 @@ from connectors.kafka_io import (
     delete_topics,
     ensure_topics,
     make_producer,
+    produce_retrying,
 )
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from schemas.topics import INPUT_TOPICS, TOPICS
@@ -96,12 +97,7 @@ class PipelineRun:
     def produce(self, events) -> None:
         p = make_producer(self.bootstrap)
         for e in events:
-            while True:
-                try:
-                    p.produce(self.prefix + e.topic, e.value, key=e.key)
-                    break
-                except BufferError:
-                    p.poll(0.05)
+            produce_retrying(p, self.prefix + e.topic, e.value, e.key)
         assert p.flush(60) == 0, "events not acknowledged by Kafka"
 
     def wait_caught_up(self, worker: WorkerProcess | None = None, timeout_s: float = 180) -> None:
