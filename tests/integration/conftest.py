@@ -23,6 +23,7 @@ from connectors.kafka_io import (
     produce_retrying,
 )
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
+from schemas.clickhouse import SINK_TOPICS
 from schemas.topics import INPUT_TOPICS, TOPICS
 
 BOOTSTRAP = os.environ.get("AIOPS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
@@ -103,6 +104,15 @@ class PipelineRun:
     def wait_caught_up(self, worker: WorkerProcess | None = None, timeout_s: float = 180) -> None:
         targets = targets_for(self.bootstrap, [self.prefix + t for t in INPUT_TOPICS])
         wait_caught_up(self.bootstrap, self.group, targets, timeout_s=timeout_s, worker=worker)
+
+    def wait_stage_then_ingest(self, worker: WorkerProcess, stage: str, topic: str,
+                               timeout_s: float = 180) -> None:
+        """Wait for a stage's group to consume ``topic``, then for ingest to write its output."""
+        source = targets_for(self.bootstrap, [self.prefix + topic])
+        wait_caught_up(self.bootstrap, f"{self.group}-{stage}", source, timeout_s=timeout_s,
+                       worker=worker)
+        sinks = targets_for(self.bootstrap, [self.prefix + t for t in SINK_TOPICS])
+        wait_caught_up(self.bootstrap, self.group, sinks, timeout_s=timeout_s, worker=worker)
 
     def clickhouse(self) -> ClickHouseSink:
         return open_clickhouse(ClickHouseSettings(chdb_path=self.chdb_path), owner="tests")

@@ -37,28 +37,17 @@ def _scores(pipeline) -> list[tuple[str, float]]:
     return [(r["id"], float(r["score"])) for r in rows]
 
 
-def _wait_anomaly_then_ingest(pipeline, worker) -> None:
-    from pipelines.runner import targets_for, wait_caught_up
-    from schemas.clickhouse import SINK_TOPICS
-
-    metrics = targets_for(pipeline.bootstrap, [pipeline.prefix + "telemetry.metrics"])
-    wait_caught_up(pipeline.bootstrap, f"{pipeline.group}-anomaly", metrics, timeout_s=180,
-                   worker=worker)
-    sinks = targets_for(pipeline.bootstrap, [pipeline.prefix + t for t in SINK_TOPICS])
-    wait_caught_up(pipeline.bootstrap, pipeline.group, sinks, timeout_s=180, worker=worker)
-
-
 def test_restart_mid_stream_scores_exactly_like_an_uninterrupted_run(pipeline) -> None:
     events = _series_events(2_400)
     env = {"AIOPS_ANOMALY_ENABLED": "true", "AIOPS_ANOMALY_EMIT_ALL": "true",
            "AIOPS_ANOMALY_BATCH_MAX_EVENTS": "500"}
     worker = pipeline.start_worker(**env)
     pipeline.produce(events[:1_300])
-    _wait_anomaly_then_ingest(pipeline, worker)
+    pipeline.wait_stage_then_ingest(worker, "anomaly", "telemetry.metrics")
     assert worker.stop() == 0  # the state of the first part lives only in the changelog now
     worker = pipeline.start_worker(**env)
     pipeline.produce(events[1_300:])
-    _wait_anomaly_then_ingest(pipeline, worker)
+    pipeline.wait_stage_then_ingest(worker, "anomaly", "telemetry.metrics")
     log = worker.log_path.read_text()
     restored = re.search(r"anomaly: restored (\d+) state records", log)
     assert restored and int(restored.group(1)) >= 1, "the second worker must restore its state"

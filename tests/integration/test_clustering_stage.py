@@ -11,10 +11,8 @@ from benchmarks.clustering.scenario import generate
 from config.alert_rules import load_alert_rules
 from connectors.demo_source import Produced
 from pipelines.cluster_loop import TenantClock, step_clusterer
-from pipelines.runner import targets_for, wait_caught_up
 from processors.alerts.clustering import AlertClusterer
 from processors.alerts.rules import RuleSet
-from schemas.clickhouse import SINK_TOPICS
 
 ENV = {"AIOPS_CLUSTERING_ENABLED": "true", "AIOPS_INGEST_BATCH_MAX_EVENTS": "300"}
 
@@ -41,25 +39,17 @@ def _expected(notes, pause_after: int) -> dict[str, str | None]:
     return assigned
 
 
-def _wait(pipeline, worker) -> None:
-    alerts = targets_for(pipeline.bootstrap, [pipeline.prefix + "telemetry.alerts"])
-    wait_caught_up(pipeline.bootstrap, f"{pipeline.group}-clustering", alerts, timeout_s=180,
-                   worker=worker)
-    sinks = targets_for(pipeline.bootstrap, [pipeline.prefix + t for t in SINK_TOPICS])
-    wait_caught_up(pipeline.bootstrap, pipeline.group, sinks, timeout_s=180, worker=worker)
-
-
 def test_incidents_match_the_processor_across_a_restart(pipeline) -> None:
     notes = generate(seed=3, tenants=2, sites=2, hours=3).notifications
     events = _produced(notes)
     half = len(events) // 2
     worker = pipeline.start_worker(**ENV)
     pipeline.produce(events[:half])
-    _wait(pipeline, worker)
+    pipeline.wait_stage_then_ingest(worker, "clustering", "telemetry.alerts")
     assert worker.stop() == 0
     worker = pipeline.start_worker(**ENV)
     pipeline.produce(events[half:])
-    _wait(pipeline, worker)
+    pipeline.wait_stage_then_ingest(worker, "clustering", "telemetry.alerts")
     families = {f.name: f for f in text_string_to_metric_families(worker.get("/metrics"))}
     ratios = {(s.labels["tenant"], s.labels["basis"]): s.value
               for s in families["aiops_alert_compression_ratio"].samples}
