@@ -39,7 +39,6 @@ from schemas.validation import parse_event
 
 log = logging.getLogger(__name__)
 STATE_TOPIC = "aiops.anomaly-state"
-_EXPIRE_EVERY_S = 30.0
 
 
 def detector_factory(cfg: AnomalyConfig):
@@ -56,6 +55,7 @@ def detector_factory(cfg: AnomalyConfig):
 
 class AnomalyLoop(BatchLoop):
     name = "anomaly"
+    timer_interval_s = 30.0
 
     def __init__(self, settings: Settings, metrics: WorkerMetrics) -> None:
         a = settings.anomaly
@@ -72,7 +72,6 @@ class AnomalyLoop(BatchLoop):
                                           emit_all=a.emit_all)
         self.producer = make_producer(settings.kafka.bootstrap)
         self.pending_restore: set[int] = set()
-        self._last_expire = time.monotonic()
 
     def on_assigned(self, partitions: list[tuple[str, int]]) -> None:
         self.pending_restore |= {p for _t, p in partitions}
@@ -102,12 +101,22 @@ class AnomalyLoop(BatchLoop):
         out = []
         for r in records:  # step 2
             ev = parse_event(r.value, allowed_types=("metric.sample",))
-            if isinstance(ev, MetricSampleEvent):
+            if not isinstance(ev, MetricSampleEvent):
+                continue  # the ingest stage dead-letters it
+            try:
                 out += self.processor.on_sample(ev, now=now, partition=r.partition,
                                                 offset=r.offset)
-        if time.monotonic() - self._last_expire > _EXPIRE_EVERY_S:
-            self._last_expire = time.monotonic()
-            out += self.processor.expire(now)
+            except Exception:  # one record must not stop the stage for every series
+                self.metrics.stage_errors.labels(self.name).inc()
+                log.exception("anomaly: skipped %s/%d/%d", r.topic, r.partition, r.offset)
+        self._emit(out)
+        self.metrics.anomaly_series.set(len(self.processor.series))
+
+    def on_timer(self) -> None:
+        """Series quiet past their TTL go, busy or idle stream alike (open alerts resolved)."""
+        self._emit(self.processor.expire(time.time()))
+
+    def _emit(self, out: list) -> None:
         produce_durably(self.producer, (  # step 3
             (self.prefix + topic_for_type(ev.type).name, record_key(ev),
              orjson.dumps(ev.model_dump(mode="json", by_alias=True)), None, None)
@@ -116,7 +125,6 @@ class AnomalyLoop(BatchLoop):
         produce_durably(self.producer, (  # step 4
             (self.state_topic, key.encode(), blob, partition if partition >= 0 else None, None)
             for key, (partition, blob) in snapshots.items()), 30.0, "state snapshots")
-        self.metrics.anomaly_series.set(len(self.processor.series))
         self.metrics.anomaly_outputs.inc(len(out))
 
     def close(self) -> None:

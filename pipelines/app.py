@@ -64,7 +64,11 @@ class LoopService(mode.Service):
         if self.loop_ is not None:
             self.loop_.stop()
         if self._thread is not None:
-            await asyncio.to_thread(self._thread.join, 60)
+            await asyncio.to_thread(self._thread.join, 120)
+            if self._thread.is_alive():
+                log.error("%s stage did not stop in 120 s; leaving its resources open",
+                          self.stage)
+                return
         if self.cleanup is not None:
             self.cleanup()
 

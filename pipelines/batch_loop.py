@@ -59,6 +59,8 @@ def produce_durably(producer: Producer, items: Iterable[tuple[str, bytes | None,
 
 class BatchLoop:
     name = "batch"
+    timer_interval_s = 0.0
+    """``on_timer`` runs this often (wall clock) whether batches bring records or not."""
 
     def __init__(self, *, bootstrap: str, group_id: str, topics: list[str],
                  batch_max_events: int, batch_max_wait_s: float, session_timeout_s: float,
@@ -75,6 +77,7 @@ class BatchLoop:
         self.committed: dict[tuple[str, int], int] = {}
         self.batches = 0
         self._last_lag = 0.0
+        self._last_timer = time.monotonic()
 
     # -- hooks ---------------------------------------------------------------------------------
     def process(self, records: list[Record]) -> None:
@@ -87,7 +90,10 @@ class BatchLoop:
         """Called inside the consumer's callback: keep it cheap."""
 
     def on_idle(self) -> None:
-        """Called after a batch window that brought no records (timers of idle streams)."""
+        """Called after a batch window that brought no records."""
+
+    def on_timer(self) -> None:
+        """Called every ``timer_interval_s``, busy or idle: TTLs and wall-clock timers."""
 
     def close(self) -> None:
         """Release what the subclass holds (producers); called once the loop ends."""
@@ -128,6 +134,10 @@ class BatchLoop:
             self.batches += 1
         else:
             self.on_idle()
+        if self.timer_interval_s and (
+                time.monotonic() - self._last_timer >= self.timer_interval_s):
+            self._last_timer = time.monotonic()
+            self.on_timer()
         self.update_lag()
         return len(records)
 
@@ -151,7 +161,9 @@ class BatchLoop:
                     continue
                 records.append(Record(m.topic(), m.partition(), m.offset(),
                                       m.timestamp()[1], m.key(), m.value()))
-        return records
+        # A rebalance inside the window may have taken partitions away: their records now
+        # belong to the new owner (and this stage's state for them is gone).
+        return [r for r in records if (r.topic, r.partition) in self.assigned]
 
     def commit(self, records: list[Record]) -> None:
         last: dict[tuple[str, int], int] = {}

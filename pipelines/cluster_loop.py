@@ -13,12 +13,14 @@ Per batch (``BatchLoop`` consumes first and commits last):
    the partition its alerts come from; wait for acks.
 5. Commit offsets.
 
-Re-delivery after a crash between 4 and 5 is harmless for the sinks (versions and assignments
-have deterministic ids), and alerts carry their own dedup by fingerprint.
+Each tenant snapshot records the last offset of its partition it has seen, so after a crash
+between 4 and 5 the re-delivered alerts are skipped instead of being applied twice (which
+would turn a 'new' into a 'repeat'). Snapshots made under other rules are not reused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 import time
@@ -50,6 +52,7 @@ SOURCE = "aiops/clustering"
 
 class ClusterLoop(BatchLoop):
     name = "clustering"
+    timer_interval_s = TICK_S
 
     def __init__(self, settings: Settings, metrics: WorkerMetrics) -> None:
         c = settings.clustering
@@ -61,9 +64,15 @@ class ClusterLoop(BatchLoop):
         self.settings = settings
         self.prefix = prefix
         self.state_topic = prefix + STATE_TOPIC
-        rules = RuleSet.from_mapping(load_alert_rules(c.rules_path or
-                                                      _default_rules()).to_mapping())
+        rules_mapping = load_alert_rules(c.rules_path or _default_rules()).to_mapping()
+        rules = RuleSet.from_mapping(rules_mapping)
         self.clusterer = AlertClusterer(rules, source=SOURCE)
+        # state made under other rules (e.g. another number of inhibit rules) is not reused
+        self.rules_digest = hashlib.blake2b(
+            orjson.dumps(rules_mapping, option=orjson.OPT_SORT_KEYS, default=str),
+            digest_size=8).hexdigest()
+        self.done_offset: dict[int, int] = {}
+        self.last_offset: dict[int, int] = {}
         self.noise = NoiseMeter()
         self.noise_day = datetime.now(UTC).date()
         self.producer = make_producer(settings.kafka.bootstrap)
@@ -84,7 +93,7 @@ class ClusterLoop(BatchLoop):
             del self.partition_of[tid]
 
     def restore(self, partitions: set[int]) -> int:
-        n = 0
+        n = stale = 0
         for key, value, partition in read_to_end(self.settings.kafka.bootstrap,
                                                   self.state_topic, partitions,
                                                   f"{self.group_id}-restore", batch=1_000):
@@ -94,10 +103,21 @@ class ClusterLoop(BatchLoop):
                 self.clocks.pop(tid, None)
             else:
                 state = pickle.loads(value)  # our own changelog: trusted
-                self.clusterer._tenants[tid] = state["tenant"]
-                self.clocks[tid] = state["clock"]
                 self.partition_of[tid] = partition
+                # alerts up to this offset are in the state: after a crash between the
+                # snapshot and the commit, they are skipped, not counted twice
+                self.done_offset[partition] = max(self.done_offset.get(partition, -1),
+                                                  state.get("offset", -1))
+                if state.get("rules") != self.rules_digest:
+                    self.clusterer._tenants.pop(tid, None)
+                    stale += 1
+                else:
+                    self.clusterer._tenants[tid] = state["tenant"]
+                    self.clocks[tid] = state["clock"]
             n += 1
+        if stale:
+            log.warning("clustering: the rules changed since %d tenant snapshot(s); those "
+                        "tenants start with fresh state", stale)
         log.info("clustering: restored %d state records for partitions %s", n,
                  sorted(partitions))
         return n
@@ -110,33 +130,50 @@ class ClusterLoop(BatchLoop):
         out = ClusterOutput()
         touched: set[str] = set()
         for r in records:  # step 2
+            if r.offset <= self.done_offset.get(r.partition, -1):
+                continue  # already in the restored state
+            self.last_offset[r.partition] = r.offset
             ev = parse_event(r.value, allowed_types=("alert",))
             if not isinstance(ev, AlertEvent):
                 continue  # the ingest stage dead-letters it
-            step = step_clusterer(self.clusterer, ev, self.clocks)
+            try:
+                step = step_clusterer(self.clusterer, ev, self.clocks)
+            except Exception:  # one record must not stop clustering for every tenant
+                self.metrics.stage_errors.labels(self.name).inc()
+                log.exception("clustering: skipped %s/%d/%d", r.topic, r.partition, r.offset)
+                continue
             out.extend(step)
             touched.add(ev.tenant_id)
             touched |= {v.tenant_id for v in step.incidents}
             self.partition_of[ev.tenant_id] = r.partition
-        # timers run on the later of event time and wall time: live streams resolve quiet
-        # incidents on time, replays of old data on their own clock
         self._produce(out)  # step 3
         self._snapshot(touched)  # step 4
         self._observe(out)
 
-    def on_idle(self) -> None:
-        """No input. A live tenant (its clock within the hour) still needs its timers, on the
-        wall clock; a replay that has paused gets its pending updates (and incidents whose
-        alerts all resolved) out once, instead of holding them until its next alert."""
-        out = ClusterOutput()
+    def on_timer(self) -> None:
+        """Live tenants (clock within the hour) get their timers on the wall clock, busy
+        stream or not, so a quiet tenant's incidents resolve on time."""
         wall = time.time()
+        self._timer_outputs(
+            self.clusterer.on_tick(datetime.fromtimestamp(wall, UTC), tid)
+            for tid, clock in self.clocks.items() if wall - clock.watermark < 3600)
+
+    def on_idle(self) -> None:
+        """No input: a replay that has paused gets its pending updates (and incidents whose
+        alerts all resolved) out once, instead of holding them until its next alert."""
+        wall = time.time()
+        outs = []
         for tid, clock in self.clocks.items():
-            if wall - clock.watermark < 3600:
-                out.extend(self.clusterer.on_tick(datetime.fromtimestamp(wall, UTC), tid))
-            elif clock.flushed_at != clock.watermark:
+            if wall - clock.watermark >= 3600 and clock.flushed_at != clock.watermark:
                 clock.flushed_at = clock.watermark
-                out.extend(self.clusterer.flush(datetime.fromtimestamp(clock.watermark, UTC),
-                                                tid))
+                outs.append(self.clusterer.flush(
+                    datetime.fromtimestamp(clock.watermark, UTC), tid))
+        self._timer_outputs(outs)
+
+    def _timer_outputs(self, outs) -> None:
+        out = ClusterOutput()
+        for o in outs:
+            out.extend(o)
         if out.incidents or out.assignments:
             self._produce(out)
             self._snapshot({v.tenant_id for v in out.incidents})
@@ -170,7 +207,9 @@ class ClusterLoop(BatchLoop):
         state = self.clusterer._tenants
         produce_durably(self.producer, (
             (self.state_topic, tid.encode(),
-             pickle.dumps({"tenant": state[tid], "clock": self.clocks.get(tid, TenantClock())},
+             pickle.dumps({"tenant": state[tid], "clock": self.clocks.get(tid, TenantClock()),
+                           "rules": self.rules_digest,
+                           "offset": self.last_offset.get(self.partition_of.get(tid, -1), -1)},
                           protocol=5)
              if tid in state else None, self.partition_of.get(tid), None)
             for tid in tenants), 30.0, "clustering state snapshots")

@@ -36,6 +36,10 @@ class WorkerMetrics:
         self.lag = Gauge("aiops_consumer_lag_records",
                          "High watermark minus committed offset, per consumer group and topic",
                          ["group", "topic"], registry=r)
+        self.stage_errors = Counter(
+            "aiops_stage_record_errors_total",
+            "Valid records a stage failed on and skipped (logged with their coordinates)",
+            ["stage"], registry=r)
         self.anomaly_series = Gauge("aiops_anomaly_series", "Series held by the anomaly stage",
                                     registry=r)
         self.anomaly_outputs = Counter("aiops_anomaly_outputs_total",

@@ -13,6 +13,7 @@ Lifecycle (as bytewax's StatefulLogic): ``on_sample`` per item, ``expire(now)`` 
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class SeriesPolicy:
 class SeriesState:
     detector: Detector
     policy: SeriesPolicy
+    key: str = ""
     partition: int = -1
     last_offset: int = -1
     last_seen: float = 0.0
@@ -68,7 +70,7 @@ class AnomalyProcessor:
         st = self.series.get(key)
         if st is None:
             detector, policy = self.make(ev.data.name)
-            st = self.series[key] = SeriesState(detector, policy)
+            st = self.series[key] = SeriesState(detector, policy, key)
             self.deleted.pop(key, None)
         elif offset >= 0 and offset <= st.last_offset and partition == st.partition:
             return []  # learned before a crash that came before the commit: do not learn twice
@@ -119,7 +121,9 @@ class AnomalyProcessor:
         where = st.labels.get("host") or st.labels.get("service") or st.labels.get("site", "")
         summary = (f"{name} on {where} is anomalous (score {score:.2f})" if status == "firing"
                    else f"{name} on {where} is back to normal")
-        eid = ev.id if ev is not None else f"{tenant}:{name}:{when.isoformat()}"
+        eid = ev.id if ev is not None else (
+            f"{tenant}:expired:{hashlib.blake2b(st.key.encode(), digest_size=8).hexdigest()}:"
+            f"{when.isoformat()}")
         return AlertEvent(
             id=f"{eid}:alert:{status}", source=SOURCE, time=when, tenant_id=tenant,
             data=Alert(status=status, labels=st.labels, annotations={"summary": summary},
@@ -156,8 +160,15 @@ class AnomalyProcessor:
     def restore(self, key: str, blob: bytes | None) -> None:
         if blob is None:
             self.series.pop(key, None)
-        else:
-            self.series[key] = pickle.loads(blob)  # our own changelog topic: trusted
+            return
+        st: SeriesState = pickle.loads(blob)  # our own changelog topic: trusted
+        # the alerting policy comes from today's config, not the one the snapshot was made
+        # under (a changed detector name keeps the learned detector until the series expires)
+        metric = key.split("|", 2)[1] if key.count("|") >= 1 else ""
+        _detector, policy = self.make(metric)
+        if policy.detector_name == st.policy.detector_name:
+            st.policy = policy
+        self.series[key] = st
 
     def drop_partitions(self, partitions: set[int]) -> None:
         """After a revoke: another worker owns these series now."""

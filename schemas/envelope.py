@@ -47,7 +47,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     specversion: Annotated[str, Field(pattern=r"^1\.0$")] = "1.0"
-    id: NonEmptyStr
+    id: Annotated[str, Field(min_length=1, max_length=512)]
     """Required on the wire: sinks deduplicate on it, so a replay must carry the same id."""
     source: NonEmptyStr
     time: AwareDatetime = Field(default_factory=utc_now)

@@ -171,7 +171,7 @@ class HelpInteraction(BaseModel):
     article_id: ShortStr | None = None
     vote: Literal["up", "down"] | None = None
     query: Annotated[str, Field(max_length=2048)] | None = None
-    result_count: Annotated[int, Field(ge=0)] | None = None
+    result_count: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = None
     site: ShortStr | None = None
     service: ShortStr | None = None
 
@@ -189,22 +189,36 @@ class HelpInteraction(BaseModel):
         return self
 
 
-class MetricSampleEvent(Envelope):
+_INPUT_ID_MAX = 256
+"""Input ids are shorter than the envelope allows, so the ids derived from them
+(``<id>:anomaly``, ``<id>:assign:refire``) always fit."""
+
+
+class _InputEnvelope(Envelope):
+    @field_validator("id")
+    @classmethod
+    def _short_id(cls, v: str) -> str:
+        if len(v) > _INPUT_ID_MAX:
+            raise ValueError(f"id must be at most {_INPUT_ID_MAX} characters (got {len(v)})")
+        return v
+
+
+class MetricSampleEvent(_InputEnvelope):
     type: Literal["metric.sample"] = "metric.sample"
     data: MetricSample
 
 
-class AlertEvent(Envelope):
+class AlertEvent(_InputEnvelope):
     type: Literal["alert"] = "alert"
     data: Alert
 
 
-class TicketEventEvent(Envelope):
+class TicketEventEvent(_InputEnvelope):
     type: Literal["ticket.event"] = "ticket.event"
     data: TicketEvent
 
 
-class HelpInteractionEvent(Envelope):
+class HelpInteractionEvent(_InputEnvelope):
     type: Literal["help.interaction"] = "help.interaction"
     data: HelpInteraction
 

@@ -17,6 +17,7 @@ from connectors.gateway.payloads import (
     alertmanager_events,
     build_events,
     parse_items,
+    request_digest,
 )
 from connectors.gateway.producer import AckingProducer, DeliveryFailed
 from connectors.kafka_io import make_producer
@@ -71,13 +72,14 @@ async def _accept(request: web.Request, route: str, kind: str) -> web.Response:
             raise PayloadError(413, f"body is over the {settings.gateway.max_body_bytes}-byte "
                                "limit; split it") from None
         if kind == "alertmanager":
-            events: list[Envelope] = list(alertmanager_events(body, tenant))
+            events: list[Envelope] = list(alertmanager_events(body, tenant))  # repeats count
         else:
             items = parse_items(body, request.content_type)
             if len(items) > settings.gateway.max_events_per_request:
                 raise PayloadError(413, f"{len(items)} events in one request; the limit is "
                                    f"{settings.gateway.max_events_per_request}")
-            events = build_events(kind, items, tenant, source=f"gateway/{tenant}")
+            events = build_events(kind, items, tenant, source=f"gateway/{tenant}",
+                                  request_digest=request_digest(body))
         prefix = settings.kafka.topic_prefix
         records = [(prefix + topic_for_type(ev.type).name, record_key(ev),
                     orjson.dumps(ev.model_dump(mode="json", by_alias=True))) for ev in events]
@@ -86,8 +88,10 @@ async def _accept(request: web.Request, route: str, kind: str) -> web.Response:
         except DeliveryFailed as exc:
             status = 503
             log.warning("Kafka did not take a request of %d events: %s", len(records), exc)
-            return _json(503, {"error": f"Kafka did not acknowledge the events ({exc}); "
-                               "nothing was accepted, retry later"}, {"Retry-After": "5"})
+            return _json(503, {"error": f"Kafka did not acknowledge every event ({exc}); some "
+                               "may have been stored: retry the same request later (events "
+                               "keep their ids, so a retry does not duplicate them)"},
+                         {"Retry-After": "5"})
         metrics.events.labels("alerts" if kind == "alertmanager" else kind).inc(len(events))
         status = 202
         return _json(202, {"accepted": len(events), "tenant": tenant,
@@ -128,7 +132,11 @@ def create_gateway(settings: Settings, tokens: TokenTable) -> web.Application:
     app[METRICS] = GatewayMetrics()
 
     async def producer_ctx(app: web.Application):
-        app[PRODUCER] = AckingProducer(make_producer(settings.kafka.bootstrap, **{"linger.ms": 2}))
+        # Kafka gives up no later than the gateway does, so a 503 is never followed by a
+        # silent delivery of the same records.
+        app[PRODUCER] = AckingProducer(make_producer(
+            settings.kafka.bootstrap, **{"linger.ms": 2, "message.timeout.ms": int(
+                settings.gateway.ack_timeout_s * 1000)}))
         yield
         app[PRODUCER].close()
 

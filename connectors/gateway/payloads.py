@@ -6,6 +6,7 @@ item reaches Kafka, so a client can fix and resend the whole request without dup
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -59,9 +60,18 @@ def parse_items(body: bytes, content_type: str) -> list[Any]:
     return data if isinstance(data, list) else [data]
 
 
+def request_digest(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
 def build_events(kind: str, items: list[Any], tenant: str, *, source: str,
-                 now: datetime | None = None) -> list[Envelope]:
-    """Wrap payloads (bare ``data`` objects or envelopes without a tenant) into events."""
+                 now: datetime | None = None, request_digest: str | None = None
+                 ) -> list[Envelope]:
+    """Wrap payloads (bare ``data`` objects or envelopes without a tenant) into events.
+
+    An item without an ``id`` gets one derived from the tenant, the request body and its
+    position when ``request_digest`` is given, so a client retrying the same request after a
+    503 does not create duplicates."""
     if kind not in KINDS:
         raise PayloadError(404, f"unknown event kind {kind!r}; use one of: {', '.join(KINDS)}")
     etype, model = KINDS[kind]
@@ -78,7 +88,9 @@ def build_events(kind: str, items: list[Any], tenant: str, *, source: str,
         if env.setdefault("type", etype) != etype:
             raise PayloadError(400, f"item {i} has type {env['type']!r}; /{kind} takes {etype!r}",
                                i)
-        env.setdefault("id", uuid.uuid4().hex)
+        if "id" not in env:
+            env["id"] = (f"{tenant}-{request_digest}-{i}" if request_digest
+                         else uuid.uuid4().hex)
         env.setdefault("source", source)
         env.setdefault("time", now)
         env["tenant_id"] = tenant

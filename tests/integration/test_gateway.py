@@ -108,19 +108,24 @@ def test_accepted_requests_all_reach_kafka_with_the_tokens_tenant(pipeline, gate
                       "application/x-ndjson")
     assert got == 202 and resp["accepted"] == 500
     accepted += 500
+    # a client retrying the same request (e.g. after a 503) gets the same ids: no duplicates
+    again, resp2 = _post(gateway.url("/v1/events/metrics"), ndjson, TOKEN_GLOBEX,
+                         "application/x-ndjson")
+    assert again == 202 and resp2["ids"] == resp["ids"]
+    accepted += 500  # Kafka holds both copies; the sinks keep one per id
     ticket = {"ticket_id": "T-9", "action": "created", "timestamp": "2026-11-23T12:00:00Z",
               "subject": "VPN down"}
     got, _ = _post(gateway.url("/v1/events/tickets"), orjson.dumps([ticket]), TOKEN_ACME)
     assert got == 202
     accepted += 1
     records = _records(pipeline, "telemetry.metrics")
-    assert len(records) == 501
-    assert sum(r["tenant_id"] == "globex" for r in records) == 500
+    assert len(records) == 1001 and len({r["id"] for r in records}) == 501
+    assert sum(r["tenant_id"] == "globex" for r in records) == 1000
     assert _total_records(pipeline) == accepted
     (t,) = _records(pipeline, "tickets.events")
     assert t["tenant_id"] == "acme" and t["type"] == "ticket.event"
     metrics = gateway.get("/metrics")
-    assert 'aiops_gateway_events_total{kind="metrics"} 501.0' in metrics
+    assert 'aiops_gateway_events_total{kind="metrics"} 1001.0' in metrics
 
 
 def test_a_real_alertmanager_delivers_to_kafka_with_the_right_tenant(pipeline, gateway,
