@@ -15,7 +15,9 @@ from typing import NamedTuple
 
 import orjson
 
+from schemas.keys import record_key
 from schemas.topics import topic_for_type
+from schemas.validation import Invalid, parse_event
 
 
 class Produced(NamedTuple):
@@ -65,12 +67,15 @@ class DemoStream:
     def _id(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def _event(self, etype: str, tenant: str, key: str, data: dict, when: datetime) -> Produced:
+    def _event(self, etype: str, tenant: str, data: dict, when: datetime) -> Produced:
         body = {"specversion": "1.0", "id": self._id(), "source": self.source, "type": etype,
                 "time": _iso(when), "tenant_id": tenant, "schema_version": 1, "data": data}
-        # alerts are keyed by tenant alone (schemas.keys): one tenant's alerts stay in order
-        record_key = f"{tenant}|{key}" if key else tenant
-        return Produced(topic_for_type(etype).name, record_key.encode(), orjson.dumps(body), True)
+        value = orjson.dumps(body)
+        event = parse_event(value)
+        if isinstance(event, Invalid):
+            raise AssertionError(f"demo generated an invalid {etype}: {event.message}")
+        # keyed exactly as the gateway keys it (schemas.keys), e.g. alerts by tenant alone
+        return Produced(topic_for_type(etype).name, record_key(event), value, True)
 
     def _faults(self) -> list[Fault]:
         faults = []
@@ -111,7 +116,7 @@ class DemoStream:
                     "deployment.environment.name": "production", "cloud.region": "eu-west-1"}
         for name, value, unit in (("system.cpu.utilization", cpu, "1"),
                                   ("http.server.request.duration", latency, "s")):
-            yield self._event("metric.sample", tenant, f"{name}|{host}",
+            yield self._event("metric.sample", tenant,
                               {"name": name, "value": round(value, 6), "unit": unit,
                                "timestamp": _iso(t), "resource": resource}, t)
 
@@ -128,7 +133,7 @@ class DemoStream:
                             "startsAt": _iso(f.start + timedelta(minutes=2)),
                             "endsAt": _iso(at) if status == "resolved" else "0001-01-01T00:00:00Z",
                             "generatorURL": f"http://prometheus.{f.site}/graph"}
-                    yield self._event("alert", f.tenant, "", data, at)
+                    yield self._event("alert", f.tenant, data, at)
 
     def tickets(self) -> Iterator[Produced]:
         r = self.rng
@@ -138,11 +143,11 @@ class DemoStream:
                 at = f.start + timedelta(minutes=5 + 3 * k)
                 base = {"ticket_id": tid, "site": f.site, "service": "web",
                         "requester": f"user{r.randint(1, 500)}@{f.tenant}.example"}
-                yield self._event("ticket.event", f.tenant, tid, {
+                yield self._event("ticket.event", f.tenant, {
                     **base, "action": "created", "timestamp": _iso(at), "priority": "high",
                     "subject": "Site is very slow", "channel": "email",
                     "text": f"Pages on {f.site} take forever to load since this morning."}, at)
-                yield self._event("ticket.event", f.tenant, tid, {
+                yield self._event("ticket.event", f.tenant, {
                     **base, "action": "closed", "timestamp": _iso(f.end + timedelta(minutes=20)),
                     "text": "Resolved after the database recovered."},
                     f.end + timedelta(minutes=20))
@@ -169,7 +174,7 @@ class DemoStream:
                         data["result_count"] = 0 if busy else r.randint(0, 12)
                     if kind == "chat_question":
                         data["query"] = "why is the site so slow?" if busy else "how to reset sso"
-                    yield self._event("help.interaction", tenant, data["session_id"], data, t)
+                    yield self._event("help.interaction", tenant, data, t)
 
     def invalid(self, n: int) -> Iterator[Produced]:
         """Bad input of every kind, each to a real input topic."""
