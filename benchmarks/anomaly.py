@@ -38,8 +38,9 @@ from connectors.kafka_io import (
 from models.base import Sample
 from models.registry import DEFAULT_DETECTOR, make_detector
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
+from pipelines.stages import stage_env
 from processors.anomaly import SeriesPolicy, SeriesState
-from schemas.clickhouse import SINK_TOPICS
+from schemas.registry import sink_topics
 from schemas.topics import TOPICS
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -78,7 +79,7 @@ def memory_per_series(detector: str, series: int = 100_000, trained: int = 1_000
         det = make_detector(detector)
         for x in _series(samples, s):
             det.score_learn_one(x)
-        st = SeriesState(det, policy, partition=0, last_offset=samples, last_seen=time.time())
+        st = SeriesState(det, policy, partition=0, last_seen=time.time())
         blobs.append(pickle.dumps(st, protocol=5))
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
@@ -100,8 +101,7 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
     prefix = f"anom-{run_id}."
     workdir = Path("var/bench") / f"anomaly-{run_id}"
     env = {"AIOPS_KAFKA_TOPIC_PREFIX": prefix, "AIOPS_INGEST_GROUP_ID": f"anom-{run_id}",
-           "AIOPS_ANOMALY_GROUP_ID": f"anom-{run_id}-anomaly", "AIOPS_ANOMALY_ENABLED": "true",
-           "AIOPS_CLUSTERING_ENABLED": "false",
+           **stage_env(f"anom-{run_id}", enabled={"anomaly"}),
            "AIOPS_CLICKHOUSE_CHDB_PATH": str(workdir / "chdb")}
     ensure_topics(k.bootstrap, prefix)
     topic = prefix + "telemetry.metrics"
@@ -140,7 +140,7 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
                                 targets_for(k.bootstrap, [topic]), timeout_s=timeout_s,
                                 worker=worker, poll_s=0.1)
         wait_caught_up(k.bootstrap, f"anom-{run_id}",
-                       targets_for(k.bootstrap, [prefix + t for t in SINK_TOPICS]),
+                       targets_for(k.bootstrap, [prefix + t for t in sink_topics()]),
                        timeout_s=timeout_s, worker=worker)
     finally:
         code = max(abs(w.stop()) for w in workers)

@@ -34,6 +34,7 @@ from connectors.kafka_io import (
     produce_retrying,
 )
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
+from pipelines.stages import stage_env
 from schemas.topics import TOPICS
 
 SERIES = 1_000
@@ -63,7 +64,7 @@ def run(settings: Settings, *, events: int, as_json: bool, timeout_s: float, rat
            "AIOPS_CLICKHOUSE_CHDB_PATH": str(workdir / "chdb"),
            # the ingest stage alone: the other stages have benchmarks of their own and would
            # share this worker's GIL (run them in their own workers in production)
-           "AIOPS_ANOMALY_ENABLED": "false", "AIOPS_CLUSTERING_ENABLED": "false"}
+           **stage_env(f"bench-{run_id}", enabled=set())}
     ensure_topics(k.bootstrap, prefix)
     topic = prefix + "telemetry.metrics"
     worker = WorkerProcess(env, workdir / "worker.log", web_port).start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +90,3 @@ def _name(detector: str) -> str:
     from models.registry import DEFAULT_DETECTOR
 
     return DEFAULT_DETECTOR if detector == "default" else detector
-
-
-@lru_cache(maxsize=1)
-def default_config() -> AnomalyConfig:
-    return load_anomaly_config()

@@ -10,7 +10,15 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,7 +79,18 @@ class IngestSettings(BaseSettings):
                                  "acknowledged by Kafka before the worker stops")
 
 
-class AnomalySettings(BaseSettings):
+class StageSettings(BaseSettings):
+    """What every stage has; a stage's own settings are added to these (``AIOPS_<STAGE>_``)."""
+
+    model_config = _cfg("AIOPS_STAGE_")
+
+    enabled: bool = Field(True, description="Run this stage in this worker")
+    group_id: str = Field("", description="Consumer group of the stage")
+    batch_max_events: int = Field(5_000, ge=1, le=1_000_000, description="Stage batch size")
+    batch_max_wait_s: float = Field(0.5, gt=0, le=60, description="Stage batch wait")
+
+
+class AnomalySettings(StageSettings):
     model_config = _cfg("AIOPS_ANOMALY_")
 
     enabled: bool = Field(True, description="Run the anomaly stage in this worker")
@@ -85,21 +104,15 @@ class AnomalySettings(BaseSettings):
     batch_max_wait_s: float = Field(0.5, gt=0, le=60, description="Anomaly stage batch wait")
 
 
-class ClusteringSettings(BaseSettings):
+class ClusteringSettings(StageSettings):
     model_config = _cfg("AIOPS_CLUSTERING_")
 
     enabled: bool = Field(True, description="Run the alert clustering stage in this worker")
     group_id: str = Field("aiops-clustering", description="Consumer group of the stage")
     rules_path: Path | None = Field(None, description="Grouping, silence and inhibition rules "
                                     "(default: config/alert_rules.yaml), validated at start")
+    batch_max_events: int = Field(5_000, ge=1, description="Clustering batch size")
     batch_max_wait_s: float = Field(0.2, gt=0, le=60, description="Clustering batch wait")
-
-
-class RedisSettings(BaseSettings):
-    model_config = _cfg("AIOPS_REDIS_")
-
-    url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://",
-                     description="Redis for live notifications")
 
 
 class WebSettings(BaseSettings):
@@ -134,7 +147,6 @@ class Settings(BaseModel):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     clustering: ClusteringSettings = Field(default_factory=ClusteringSettings)
-    redis: RedisSettings = Field(default_factory=RedisSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
@@ -142,14 +154,42 @@ class Settings(BaseModel):
 _SECTIONS = {
     "AIOPS_KAFKA_": KafkaSettings, "AIOPS_CLICKHOUSE_": ClickHouseSettings,
     "AIOPS_INGEST_": IngestSettings, "AIOPS_ANOMALY_": AnomalySettings,
-    "AIOPS_CLUSTERING_": ClusteringSettings,
-    "AIOPS_REDIS_": RedisSettings, "AIOPS_WEB_": WebSettings,
+    "AIOPS_CLUSTERING_": ClusteringSettings, "AIOPS_WEB_": WebSettings,
     "AIOPS_GATEWAY_": GatewaySettings,
 }
 # read by scripts/services.sh, not by the Python side
 _NOT_SETTINGS = {"AIOPS_SERVICES_HOME", "AIOPS_KAFKA_VERSION", "AIOPS_KAFKA_PORT",
                  "AIOPS_KAFKA_CONTROLLER_PORT", "AIOPS_KAFKA_HEAP_OPTS",
                  "AIOPS_KAFKA_START_TIMEOUT", "AIOPS_REDIS_PORT"}
+
+
+def stage_section(name: str, params: type[BaseModel] | None = None) -> type[StageSettings]:
+    """The settings class of a stage that has no section above: the common stage settings
+    plus its own ``params`` fields, read from ``AIOPS_<NAME>_*`` and listed by `aiops config`
+    and the unknown-variable check."""
+    prefix = f"AIOPS_{name.upper().replace('-', '_')}_"
+    if prefix in _SECTIONS:
+        return _SECTIONS[prefix]
+    fields: dict = {"group_id": (str, Field(f"aiops-{name}",
+                                            description=f"Consumer group of the {name} stage"))}
+    for fname, info in (params.model_fields.items() if params else ()):
+        fields[fname] = (info.annotation, info)
+    cls = create_model(f"{name.title().replace('-', '')}StageSettings", __base__=StageSettings,
+                       **fields)
+    cls.model_config = _cfg(prefix)
+    _SECTIONS[prefix] = cls
+    return cls
+
+
+def section_of(settings: Settings, name: str) -> StageSettings:
+    """The settings of the stage ``name``: a field of ``Settings`` or a registered section."""
+    attr = name.replace("-", "_")
+    if attr in Settings.model_fields:
+        return getattr(settings, attr)
+    prefix = f"AIOPS_{attr.upper()}_"
+    if prefix not in _SECTIONS:
+        raise KeyError(f"no settings for stage {name!r}")
+    return _SECTIONS[prefix]()
 
 
 def unknown_env(environ: dict[str, str] | None = None) -> list[str]:
@@ -167,14 +207,30 @@ def load_settings() -> Settings:
         raise ValueError(
             f"unknown setting(s) {', '.join(bad)}; see docs/configuration.md for valid names"
         )
-    return Settings()
+    try:
+        settings = Settings()
+        for prefix in _SECTIONS:  # stages' own sections are read when used: check them now
+            section_of(settings, prefix.removeprefix("AIOPS_").rstrip("_").lower())
+    except ValidationError as exc:
+        raise ValueError(_explain(exc)) from None
+    return settings
+
+
+def _explain(exc: ValidationError) -> str:
+    """Name the variable, not the pydantic field: 'AIOPS_X_Y=-1: Input should be > 0'."""
+    prefix = next((p for p, cls in _SECTIONS.items() if cls.__name__ == exc.title), "")
+    parts = []
+    for e in exc.errors(include_url=False):
+        var = prefix + "_".join(str(x) for x in e["loc"]).upper()
+        parts.append(f"{var}={e.get('input')!r}: {e['msg']}")
+    return "invalid setting(s): " + "; ".join(parts) + " (see docs/configuration.md)"
 
 
 def setting_rows(settings: Settings) -> list[tuple[str, object, str]]:
     """(variable, effective value, description) for every setting; secrets stay masked."""
     rows = []
     for prefix, cls in _SECTIONS.items():
-        section = getattr(settings, prefix.removeprefix("AIOPS_").rstrip("_").lower())
+        section = section_of(settings, prefix.removeprefix("AIOPS_").rstrip("_").lower())
         for name, info in cls.model_fields.items():
             rows.append((prefix + name.upper(), getattr(section, name), info.description or ""))
     return rows

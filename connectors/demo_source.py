@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import orjson
 
-from schemas.keys import record_key
+from schemas.registry import record_key
 from schemas.topics import topic_for_type
 from schemas.validation import Invalid, parse_event
 

@@ -133,9 +133,9 @@ def committed_offsets(bootstrap: str, group_id: str, partitions: Iterable[tuple[
 
 
 def read_to_end(bootstrap: str, topic: str, partitions: Iterable[int], group_id: str,
-                batch: int = 5_000) -> Iterator[tuple[bytes, bytes | None, int]]:
-    """Every (key, value, partition) of ``partitions``, from the start to the end they had
-    when called: how a stage reads its state changelog back (value None = deleted)."""
+                batch: int = 5_000, with_headers: bool = False) -> Iterator[tuple]:
+    """Every (key, value, partition[, headers]) of ``partitions``, from the start to the end
+    they had when called: how a stage reads its state changelog back (value None = deleted)."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id,
                   "enable.auto.commit": False, "auto.offset.reset": "earliest",
                   "log_level": 4})
@@ -152,7 +152,10 @@ def read_to_end(bootstrap: str, topic: str, partitions: Iterable[int], group_id:
             for m in c.consume(batch, timeout=1.0):
                 if m.error() is not None:
                     continue
-                yield m.key(), m.value(), m.partition()
+                if with_headers:
+                    yield m.key(), m.value(), m.partition(), m.headers()
+                else:
+                    yield m.key(), m.value(), m.partition()
                 if m.offset() + 1 >= ends[m.partition()]:
                     done.add(m.partition())
     finally:

@@ -12,9 +12,11 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import faust
 import mode
+from faust.app.base import BootStrategy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.settings import Settings
@@ -80,8 +82,14 @@ class LoopService(mode.Service):
                 "batches": lp.batches if lp else 0}
 
 
-def build_services(settings: Settings, metrics: WorkerMetrics) -> list[LoopService]:
+def build_services(settings: Settings, metrics: WorkerMetrics,
+                   only: set[str] | None = None) -> list[LoopService]:
+    """A service per enabled stage: ingest first, then every registered processor stage.
+    ``only`` (from ``--stages``) overrides the ``AIOPS_<STAGE>_ENABLED`` settings."""
+    from config.settings import section_of
     from pipelines.ingest import IngestLoop
+    from pipelines.stage import StageLoop
+    from pipelines.stages import STAGES
 
     s = settings
     holder: dict = {}
@@ -96,32 +104,40 @@ def build_services(settings: Settings, metrics: WorkerMetrics) -> list[LoopServi
         if "sink" in holder:
             holder["sink"].close()
 
+    def wanted(name: str, enabled: bool) -> bool:
+        return name in only if only is not None else enabled
+
     services = []
-    if s.ingest.enabled:
+    if wanted("ingest", s.ingest.enabled):
         services.append(LoopService("ingest", build_ingest, close_sink))
-    if s.anomaly.enabled:
-        from pipelines.anomaly_loop import AnomalyLoop
-
-        services.append(LoopService("anomaly", lambda: AnomalyLoop(s, metrics)))
-    if s.clustering.enabled:
-        from pipelines.cluster_loop import ClusterLoop
-
-        services.append(LoopService("clustering", lambda: ClusterLoop(s, metrics)))
+    for stage in STAGES:
+        section = section_of(s, stage.name)
+        if wanted(stage.name, section.enabled):
+            services.append(LoopService(
+                stage.name, lambda st=stage, sec=section: StageLoop(st, sec, s, metrics)))
     if not services:
-        raise ValueError("no stage enabled: enable at least one of AIOPS_INGEST_ENABLED, "
-                         "AIOPS_ANOMALY_ENABLED, AIOPS_CLUSTERING_ENABLED (or --stages)")
+        raise ValueError("no stage enabled: enable at least one with AIOPS_<STAGE>_ENABLED "
+                         "(e.g. AIOPS_INGEST_ENABLED) or choose them with --stages")
     return services
 
 
-def create_app(settings: Settings, metrics: WorkerMetrics | None = None
-               ) -> tuple[faust.App, list[LoopService]]:
-    """The app and its stage services; give the services to the ``faust.Worker`` so they start
-    before the app, not after Faust's own consumer group has settled."""
+class _NoKafkaBoot(BootStrategy):
+    """The stages bring their own Kafka clients (confluent-kafka, batched): Faust's consumer,
+    conductor and producer would only join a consumer group of their own and create a
+    leader-election topic that outlives the run."""
+
+    enable_kafka = False
+
+
+class _StagesApp(faust.App):
+    BootStrategy = _NoKafkaBoot
+
+
+def create_app(settings: Settings, metrics: WorkerMetrics | None = None,
+               only: set[str] | None = None) -> tuple[faust.App, list[LoopService]]:
+    """The app and its stage services; give the services to the ``faust.Worker``."""
     metrics = metrics or WorkerMetrics()
-    session_s = settings.ingest.session_timeout_s
-    app = faust.App(
-        # Faust's own consumer group: one per ingest group, so separate pipelines never wait
-        # on each other's rebalances.
+    app = _StagesApp(
         f"{settings.ingest.group_id}-faust",
         broker=f"kafka://{settings.kafka.bootstrap}",
         store="memory://",
@@ -129,16 +145,14 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None
         web_host=settings.web.host,
         web_port=settings.web.port,
         web_bind=settings.web.host,
-        topic_replication_factor=1,
-        producer_acks=-1,
-        consumer_auto_offset_reset="earliest",
+        # Faust's data folder next to the ClickHouse directory (under var/ by default), so a
+        # worker run leaves no folder in the working directory
+        datadir=str(Path(settings.clickhouse.chdb_path).parent / "faust"),
         # An agent that raises stops the worker (exit 1) instead of being restarted quietly
         # by Faust's default supervisor while the process looks healthy.
         agent_supervisor=mode.CrashingSupervisor,
-        broker_session_timeout=session_s,
-        broker_heartbeat_interval=max(1.0, session_s / 4),
     )
-    services = build_services(settings, metrics)
+    services = build_services(settings, metrics, only)
 
     @app.page("/metrics")
     async def metrics_page(self, request):

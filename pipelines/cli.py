@@ -81,39 +81,47 @@ def topics_list() -> None:
     from schemas.topics import DAY_MS, TOPICS
 
     for t in TOPICS:
-        click.echo(f"{t.name:24} p={t.partitions:<2} retention={t.retention_ms // DAY_MS}d "
+        click.echo(f"{t.name:26} p={t.partitions:<2} retention={t.retention_ms // DAY_MS}d "
                    f"key={t.key:52} types={','.join(t.event_types) or '-'}")
 
 
-@main.command()
+def _stage_help() -> str:
+    from pipelines.stages import STAGES
+
+    lines = ["ingest: validate, dead-letter invalid input, write ClickHouse"]
+    lines += [f"{st.name}: {st.description}" for st in STAGES]
+    return "\n".join(f"  {x}" for x in lines)
+
+
+@main.command(help=f"""Run a pipeline worker: its stages, with /metrics, /healthz and the
+read-only SQL endpoint on AIOPS_WEB_PORT (default 6066).
+
+\b
+Stages:
+{_stage_help()}
+
+Stops on SIGTERM/Ctrl-C after finishing its batch; exits non-zero if any part failed.
+The embedded ClickHouse (the default) is owned by one worker at a time.""")
 @click.option("--loglevel", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warn", "error", "crit"]))
 @click.option("--stages", default=None, metavar="LIST",
-              help="Comma-separated stages to run: ingest, anomaly, clustering (default: all "
-              "enabled by AIOPS_*_ENABLED). Run stages in separate workers to use more cores.")
+              help="Comma-separated stages to run (see above; default: every stage enabled by "
+              "AIOPS_<STAGE>_ENABLED). Run stages in separate workers to use more cores.")
 def worker(loglevel: str, stages: str | None) -> None:
-    """Run a pipeline worker: its stages (ingest: validate, dead-letter, write ClickHouse;
-    anomaly: score metrics, raise alerts; clustering: alerts into incidents), with /metrics and
-    /healthz on AIOPS_WEB_PORT (default 6066).
-
-    Stops on SIGTERM/Ctrl-C after finishing its batch; exits non-zero if any part failed.
-    The embedded ClickHouse (the default) is owned by one worker at a time.
-    """
+    from pipelines.stages import stage_names
     from pipelines.worker import run_worker
 
     s = _settings()
+    only = None
     if stages is not None:
-        chosen = {x.strip() for x in stages.split(",") if x.strip()}
-        unknown = chosen - {"ingest", "anomaly", "clustering"}
-        if unknown or not chosen:
-            raise click.BadParameter(f"unknown stage(s) {sorted(unknown)}; use ingest, anomaly, "
-                                     "clustering", param_hint="--stages")
-        s = s.model_copy(update={
-            name: getattr(s, name).model_copy(update={"enabled": name in chosen})
-            for name in ("ingest", "anomaly", "clustering")})
+        only = {x.strip() for x in stages.split(",") if x.strip()}
+        unknown = only - set(stage_names())
+        if unknown or not only:
+            raise click.BadParameter(f"unknown stage(s) {sorted(unknown)}; use "
+                                     f"{', '.join(stage_names())}", param_hint="--stages")
     logging.basicConfig(level=loglevel.upper().replace("WARN", "WARNING").replace("CRIT",
                         "CRITICAL"), format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
-    _guard(run_worker, s, loglevel)
+    _guard(run_worker, s, loglevel, only)
 
 
 @main.command()

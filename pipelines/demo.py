@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from config.settings import Settings
+from config.settings import Settings, section_of
 from connectors.clickhouse import open_clickhouse
 from connectors.demo_source import DemoStream
 from connectors.kafka_io import (
@@ -22,7 +22,9 @@ from connectors.kafka_io import (
     produce_retrying,
 )
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
-from schemas.clickhouse import SINK_TOPICS
+from pipelines.stages import STAGES, env_prefix, stage_env
+from schemas.registry import sink_topics
+from schemas.topics import topic_for_type
 
 DEMO_DB = Path("var/demo/chdb")
 
@@ -37,14 +39,10 @@ def _isolate(settings: Settings) -> tuple[Settings, dict[str, str]]:
     shutil.rmtree(DEMO_DB, ignore_errors=True)
     run = f"demo-{uuid.uuid4().hex[:6]}"
     env = {"AIOPS_KAFKA_TOPIC_PREFIX": f"{run}.", "AIOPS_INGEST_GROUP_ID": f"{run}-ingest",
-           "AIOPS_ANOMALY_GROUP_ID": f"{run}-anomaly",
-           "AIOPS_CLUSTERING_GROUP_ID": f"{run}-clustering",
-           "AIOPS_CLICKHOUSE_CHDB_PATH": str(DEMO_DB)}
+           **stage_env(run), "AIOPS_CLICKHOUSE_CHDB_PATH": str(DEMO_DB)}
     s = settings.model_copy(update={
         "kafka": settings.kafka.model_copy(update={"topic_prefix": f"{run}."}),
         "ingest": settings.ingest.model_copy(update={"group_id": f"{run}-ingest"}),
-        "anomaly": settings.anomaly.model_copy(update={"group_id": f"{run}-anomaly"}),
-        "clustering": settings.clustering.model_copy(update={"group_id": f"{run}-clustering"}),
         "clickhouse": settings.clickhouse.model_copy(update={"chdb_path": DEMO_DB}),
     })
     return s, env
@@ -70,7 +68,7 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
     try:
         producer = make_producer(k.bootstrap)
         started = time.time()
-        with click.progressbar(length=len(events), label="Producing to Kafka   ") as bar:
+        with click.progressbar(length=len(events), label="Producing to Kafka  ") as bar:
             for i in range(0, len(events), 5_000):
                 chunk = events[i:i + 5_000]
                 for e in chunk:
@@ -80,17 +78,15 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
             left = producer.flush(60)
         if left:
             raise click.ClickException(f"{left} events were not acknowledged by Kafka")
-        if settings.anomaly.enabled:
-            metrics_topic = [k.topic_prefix + "telemetry.metrics"]
-            _follow("Anomaly stage scored", settings, settings.anomaly.group_id,
-                    targets_for(k.bootstrap, metrics_topic), worker, timeout_s)
-        if settings.clustering.enabled:
-            alerts_topic = [k.topic_prefix + "telemetry.alerts"]
-            _follow("Clustering grouped  ", settings, settings.clustering.group_id,
-                    targets_for(k.bootstrap, alerts_topic), worker, timeout_s)
+        for st in STAGES:  # every stage the worker runs, in order, then ingest writes it all
+            if not section_of(settings, st.name).enabled:
+                continue
+            topics = sorted({k.topic_prefix + topic_for_type(t).name for t in st.inputs})
+            _follow(f"Stage {st.name:<14}", settings, env[env_prefix(st.name) + "GROUP_ID"],
+                    targets_for(k.bootstrap, topics), worker, timeout_s)
         # what the ingest stage must write now includes the other stages' output
-        targets = targets_for(k.bootstrap, [k.topic_prefix + t for t in SINK_TOPICS])
-        finished = _follow("Worker made durable ", settings, settings.ingest.group_id, targets,
+        targets = targets_for(k.bootstrap, [k.topic_prefix + t for t in sink_topics()])
+        finished = _follow("Written to ClickHouse", settings, settings.ingest.group_id, targets,
                            worker, timeout_s)
         metrics_text = worker.get("/metrics")
     finally:

@@ -29,7 +29,7 @@ from connectors.kafka_io import make_producer
 from pipelines.batch_loop import BatchLoop, DeliveryError, produce_durably
 from pipelines.metrics import WorkerMetrics
 from processors.router import Record, Routed, route
-from schemas.clickhouse import SINK_TOPICS
+from schemas.registry import sink_topics
 from schemas.topics import DLQ_TOPIC
 
 
@@ -44,7 +44,7 @@ class IngestLoop(BatchLoop):
         cfg = settings.ingest
         prefix = settings.kafka.topic_prefix
         super().__init__(bootstrap=settings.kafka.bootstrap, group_id=cfg.group_id,
-                         topics=[prefix + t for t in SINK_TOPICS],
+                         topics=[prefix + t for t in sink_topics()],
                          batch_max_events=cfg.batch_max_events,
                          batch_max_wait_s=cfg.batch_max_wait_s,
                          session_timeout_s=cfg.session_timeout_s, metrics=metrics)

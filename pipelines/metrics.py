@@ -40,19 +40,16 @@ class WorkerMetrics:
             "aiops_stage_record_errors_total",
             "Valid records a stage failed on and skipped (logged with their coordinates)",
             ["stage"], registry=r)
-        self.anomaly_series = Gauge("aiops_anomaly_series", "Series held by the anomaly stage",
-                                    registry=r)
-        self.anomaly_outputs = Counter("aiops_anomaly_outputs_total",
-                                       "Anomalies and alerts emitted by the anomaly stage",
-                                       registry=r)
+        self.stage_outputs = Counter("aiops_stage_outputs_total",
+                                     "Events a stage's processor emitted", ["stage"], registry=r)
+        self.stage_state_keys = Gauge("aiops_stage_state_keys",
+                                      "Keys of state a stage's processor holds (series, "
+                                      "tenants, windows)", ["stage"], registry=r)
         self.compression = Gauge(
             "aiops_alert_compression_ratio",
             "1 - incidents / alert notifications (basis=notifications, repeats included) or "
             "/ distinct fingerprints (basis=fingerprints), per tenant, since UTC midnight",
             ["tenant", "basis"], registry=r)
-        self.incident_versions = Counter("aiops_incident_versions_total",
-                                         "Incident versions emitted by the clustering stage",
-                                         registry=r)
         self.last_commit = Gauge("aiops_last_commit_timestamp_seconds",
                                  "Unix time of the group's last offset commit (liveness)",
                                  ["group"], registry=r)

@@ -7,8 +7,9 @@ that turns sustained anomalies into ``Alert`` events (firing, later resolved) wh
 alert stream. Every series has a TTL: one that goes quiet is forgotten (its open alert is
 resolved first), so memory stays bounded.
 
-Lifecycle (as bytewax's StatefulLogic): ``on_sample`` per item, ``expire(now)`` on a timer,
-``snapshot_dirty()`` at each commit, ``restore(key, blob)`` after a restart or rebalance.
+Implements the stage protocol (``processors/protocol.py``): ``on_event`` per sample,
+``on_timer`` expires quiet series, ``snapshot``/``restore`` carry per-series state across
+restarts and rebalances (the stage skips samples already learned, so none is learned twice).
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ class SeriesState:
     policy: SeriesPolicy
     key: str = ""
     partition: int = -1
-    last_offset: int = -1
     last_seen: float = 0.0
     hot: int = 0
     cold: int = 0
@@ -64,17 +64,18 @@ class AnomalyProcessor:
         self.deleted: dict[str, int] = {}  # key -> partition, for the changelog tombstone
 
     # -- items ---------------------------------------------------------------------------------
-    def on_sample(self, ev: MetricSampleEvent, *, now: float, partition: int = -1,
-                  offset: int = -1) -> list[Envelope]:
+    def __len__(self) -> int:
+        return len(self.series)
+
+    def on_event(self, ev: MetricSampleEvent, *, partition: int = -1, now: float
+                 ) -> list[Envelope]:
         key = series_id(ev)
         st = self.series.get(key)
         if st is None:
             detector, policy = self.make(ev.data.name)
             st = self.series[key] = SeriesState(detector, policy, key)
             self.deleted.pop(key, None)
-        elif offset >= 0 and offset <= st.last_offset and partition == st.partition:
-            return []  # learned before a crash that came before the commit: do not learn twice
-        st.partition, st.last_offset, st.last_seen = partition, offset, now
+        st.partition, st.last_seen = partition, now
         self.dirty.add(key)
         d = ev.data
         x = Sample(d.value, d.timestamp)
@@ -132,7 +133,7 @@ class AnomalyProcessor:
                        fingerprint=label_fingerprint(st.labels)))
 
     # -- timers --------------------------------------------------------------------------------
-    def expire(self, now: float) -> list[Envelope]:
+    def on_timer(self, now: float) -> list[Envelope]:
         """Forget series quiet for longer than the TTL; resolve their open alerts first."""
         out: list[Envelope] = []
         for key in [k for k, st in self.series.items() if now - st.last_seen > self.ttl_s]:
@@ -146,7 +147,7 @@ class AnomalyProcessor:
         return out
 
     # -- state ---------------------------------------------------------------------------------
-    def snapshot_dirty(self) -> dict[str, tuple[int, bytes | None]]:
+    def snapshot(self) -> dict[str, tuple[int, bytes | None]]:
         """(partition, blob) of every series changed since the last call; None = deleted."""
         out: dict[str, tuple[int, bytes | None]] = {
             key: (self.series[key].partition, pickle.dumps(self.series[key], protocol=5))
@@ -157,7 +158,7 @@ class AnomalyProcessor:
         self.deleted.clear()
         return out
 
-    def restore(self, key: str, blob: bytes | None) -> None:
+    def restore(self, key: str, blob: bytes | None, partition: int = -1) -> None:
         if blob is None:
             self.series.pop(key, None)
             return
@@ -168,6 +169,8 @@ class AnomalyProcessor:
         _detector, policy = self.make(metric)
         if policy.detector_name == st.policy.detector_name:
             st.policy = policy
+        if partition >= 0:
+            st.partition = partition
         self.series[key] = st
 
     def drop_partitions(self, partitions: set[int]) -> None:

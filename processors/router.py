@@ -10,11 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from schemas.clickhouse import ROW_MAPPERS, TABLE_FOR_TYPE, dlq_row
-from schemas.topics import TOPICS
+from schemas.clickhouse import dlq_row
+from schemas.registry import EVENTS, sink_topics, types_on
 from schemas.validation import DEFAULT_MAX_EVENT_BYTES, Invalid, parse_event
-
-_ALLOWED = {t.name: t.event_types for t in TOPICS}
 
 
 class Record(NamedTuple):
@@ -70,11 +68,13 @@ def route(
 ) -> Routed:
     out = Routed()
     rows = out.rows
+    allowed_on = {t: types_on(t) for t in sink_topics()}
     for rec in records:
         name = rec.topic.removeprefix(topic_prefix)
-        allowed = _ALLOWED.get(name)
+        allowed = allowed_on.get(name)
         if allowed is None:
-            result: object = Invalid("wrong_topic", f"topic {rec.topic!r} is not an input topic")
+            result: object = Invalid("wrong_topic",
+                                     f"topic {rec.topic!r} is not a topic the ingest stage reads")
         else:
             result = parse_event(rec.value, allowed_types=allowed, topic=name,
                                  max_bytes=max_event_bytes)
@@ -82,7 +82,8 @@ def route(
             out.dead.append(DeadLetter(rec, result.code, result.message))
             out.invalid_per_topic[rec.topic] += 1
             continue
-        row = ROW_MAPPERS[result.type](result)
-        rows.setdefault(TABLE_FOR_TYPE[result.type], []).append(row)
+        spec = EVENTS[result.type]
+        if spec.row is not None:
+            rows.setdefault(spec.table, []).append(spec.row(result))
         out.valid_per_topic[rec.topic] += 1
     return out

@@ -1,4 +1,7 @@
-"""ClickHouse tables (one DDL for embedded chdb and for a server) and event -> row mapping.
+"""ClickHouse tables (one DDL for embedded chdb and for a server) and event -> row mappers.
+
+Which event type goes to which table, through which mapper, is said once, in the event
+registry (``schemas.registry``).
 
 Every table is a ReplacingMergeTree whose sorting key ends in the event id (or, for the DLQ,
 the Kafka coordinates), so a re-delivered event collapses into one row. Read with ``FINAL``
@@ -13,7 +16,6 @@ from datetime import datetime
 
 from schemas.derived import AlertAssignmentEvent, AnomalyEvent, IncidentEvent
 from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
-from schemas.topics import TOPICS
 
 DEFAULT_DATABASE = "aiops"
 
@@ -86,6 +88,16 @@ TABLES: dict[str, Table] = {
             "Help-center interactions, one row per event id",
         ),
         Table(
+            "help_activity",
+            f"{_COMMON_HEAD}, article_id String, window_s UInt32, views UInt32, "
+            f"upvotes UInt32, downvotes UInt32, sessions UInt32, partition Int16, "
+            f"{_COMMON_TAIL}",
+            "tenant_id, article_id, ts, id",
+            180,
+            "Help-center views, votes and sessions per article per window, one row per "
+            "window and input partition (sum them)",
+        ),
+        Table(
             "anomalies",
             f"{_COMMON_HEAD}, series_id String, name {LC}, value Float64, score Float32, "
             f"expected Nullable(Float64), lower Nullable(Float64), upper Nullable(Float64), "
@@ -127,15 +139,16 @@ TABLES: dict[str, Table] = {
     )
 }
 
-TABLE_FOR_TYPE = {
-    "metric.sample": "metrics",
-    "alert": "alerts",
-    "ticket.event": "ticket_events",
-    "help.interaction": "help_interactions",
-    "aiops.anomaly": "anomalies",
-    "aiops.incident": "incidents",
-    "aiops.alert-assignment": "alert_assignments",
-}
+
+
+def register_table(table: Table) -> Table:
+    """Add a stage's own table (the dict is extended in place); the same definition twice is
+    a no-op."""
+    existing = TABLES.get(table.name)
+    if existing is not None and existing != table:
+        raise ValueError(f"table {table.name!r} is already defined differently")
+    TABLES[table.name] = table
+    return table
 
 
 def ch_time(value: datetime) -> float:
@@ -144,7 +157,7 @@ def ch_time(value: datetime) -> float:
     return round(value.timestamp(), 3)
 
 
-def _envelope(ev, ts: datetime) -> dict:
+def envelope_columns(ev, ts: datetime) -> dict:
     return {"id": ev.id, "tenant_id": ev.tenant_id, "ts": ch_time(ts), "source": ev.source,
             "event_time": ch_time(ev.time)}
 
@@ -152,7 +165,8 @@ def _envelope(ev, ts: datetime) -> dict:
 def metric_row(ev: MetricSampleEvent) -> dict:
     d = ev.data
     r = d.resource
-    return {**_envelope(ev, d.timestamp), "name": d.name, "value": d.value, "unit": d.unit,
+    return {**envelope_columns(ev, d.timestamp), "name": d.name, "value": d.value,
+            "unit": d.unit,
             "site": r.site or "", "service": r.service_name or "", "host": r.host_name or "",
             "resource": r.attributes()}
 
@@ -160,7 +174,7 @@ def metric_row(ev: MetricSampleEvent) -> dict:
 def alert_row(ev: AlertEvent) -> dict:
     d = ev.data
     lab = d.labels
-    return {**_envelope(ev, d.starts_at), "status": d.status, "fingerprint": d.fingerprint,
+    return {**envelope_columns(ev, d.starts_at), "status": d.status, "fingerprint": d.fingerprint,
             "alertname": lab.get("alertname", ""), "severity": lab.get("severity", ""),
             "site": lab.get("site", ""), "service": lab.get("service", lab.get("job", "")),
             "host": lab.get("host", lab.get("instance", "")), "labels": lab,
@@ -171,7 +185,7 @@ def alert_row(ev: AlertEvent) -> dict:
 
 def ticket_row(ev: TicketEventEvent) -> dict:
     d = ev.data
-    return {**_envelope(ev, d.timestamp), "ticket_id": d.ticket_id, "action": d.action,
+    return {**envelope_columns(ev, d.timestamp), "ticket_id": d.ticket_id, "action": d.action,
             "subject": d.subject, "text": d.text, "priority": d.priority or "",
             "status": d.status or "", "requester": d.requester or "", "site": d.site or "",
             "service": d.service or "", "channel": d.channel or ""}
@@ -179,7 +193,7 @@ def ticket_row(ev: TicketEventEvent) -> dict:
 
 def help_row(ev: HelpInteractionEvent) -> dict:
     d = ev.data
-    return {**_envelope(ev, d.timestamp), "kind": d.kind, "session_id": d.session_id,
+    return {**envelope_columns(ev, d.timestamp), "kind": d.kind, "session_id": d.session_id,
             "user_id": d.user_id or "", "article_id": d.article_id or "", "vote": d.vote or "",
             "query": d.query or "", "result_count": d.result_count, "site": d.site or "",
             "service": d.service or ""}
@@ -188,7 +202,7 @@ def help_row(ev: HelpInteractionEvent) -> dict:
 def anomaly_row(ev: AnomalyEvent) -> dict:
     d = ev.data
     r = d.resource
-    return {**_envelope(ev, d.timestamp), "series_id": d.series_id, "name": d.name,
+    return {**envelope_columns(ev, d.timestamp), "series_id": d.series_id, "name": d.name,
             "value": d.value, "score": d.score, "expected": d.expected, "lower": d.lower,
             "upper": d.upper, "detector": d.detector, "is_anomaly": d.is_anomaly,
             "site": r.site or "", "service": r.service_name or "", "host": r.host_name or "",
@@ -197,7 +211,7 @@ def anomaly_row(ev: AnomalyEvent) -> dict:
 
 def incident_row(ev: IncidentEvent) -> dict:
     d = ev.data
-    return {**_envelope(ev, d.last_seen), "incident_id": d.incident_id, "version": d.version,
+    return {**envelope_columns(ev, d.last_seen), "incident_id": d.incident_id, "version": d.version,
             "state": d.state, "title": d.title, "severity": d.severity, "sites": d.sites,
             "services": d.services, "hosts": d.hosts, "first_seen": ch_time(d.first_seen),
             "last_seen": ch_time(d.last_seen), "alert_fingerprints": d.alert_fingerprints,
@@ -207,21 +221,10 @@ def incident_row(ev: IncidentEvent) -> dict:
 
 def assignment_row(ev: AlertAssignmentEvent) -> dict:
     d = ev.data
-    return {**_envelope(ev, d.timestamp), "alert_event_id": d.alert_event_id,
+    return {**envelope_columns(ev, d.timestamp), "alert_event_id": d.alert_event_id,
             "fingerprint": d.fingerprint, "kind": d.kind, "status": d.status,
             "incident_id": d.incident_id or "", "template_id": d.template_id or "",
             "suppressed_by": d.suppressed_by}
-
-
-ROW_MAPPERS = {
-    "metric.sample": metric_row,
-    "alert": alert_row,
-    "ticket.event": ticket_row,
-    "help.interaction": help_row,
-    "aiops.anomaly": anomaly_row,
-    "aiops.incident": incident_row,
-    "aiops.alert-assignment": assignment_row,
-}
 
 
 def dlq_row(
@@ -237,11 +240,6 @@ def dlq_row(
         "raw_base64": base64.b64encode(raw).decode(),
         "raw_preview": raw[:1024].decode("utf-8", errors="replace"), "raw_size": len(raw),
     }
-
-
-SINK_TOPICS: tuple[str, ...] = tuple(
-    t.name for t in TOPICS if any(e in TABLE_FOR_TYPE for e in t.event_types))
-"""Topics whose events the ingest worker writes to ClickHouse."""
 
 
 def extra_views(database: str) -> list[str]:

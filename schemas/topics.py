@@ -1,4 +1,9 @@
-"""The one topic table: the runtime, topic creation and docs all read it."""
+"""The one topic table: the runtime, topic creation and docs all read it.
+
+Which event types travel on a topic is not listed here but in the event registry
+(``schemas.registry``): each event type names its topic, so the two cannot disagree. A stage
+may add a topic of its own with ``register_topic`` (see docs/adding-a-processor.md).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +21,17 @@ class Topic:
     partitions: int
     retention_ms: int
     cleanup_policy: Literal["delete", "compact"] = "delete"
-    event_types: tuple[str, ...] = ()
-    """Event ``type`` values allowed on the topic; empty means not an event topic (the DLQ)."""
     role: Literal["input", "derived", "dlq", "state"] = "input"
     description: str = ""
     config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        """Event ``type`` values allowed on the topic (from the registry); empty for the DLQ
+        and state topics."""
+        from schemas.registry import types_on
+
+        return types_on(self.name)
 
     def kafka_config(self) -> dict[str, str]:
         return {
@@ -30,55 +41,60 @@ class Topic:
         }
 
 
-TOPICS: tuple[Topic, ...] = (
+TOPICS: list[Topic] = [
     Topic("telemetry.metrics", "tenant_id|metric name|resource attributes (series id)", 4,
-          3 * DAY_MS, event_types=("metric.sample",),
-          description="Metric samples from collectors and replays."),
+          3 * DAY_MS, description="Metric samples from collectors and replays."),
     Topic("telemetry.alerts", "tenant_id (so one tenant's alerts meet, in order)", 4, 7 * DAY_MS,
-          event_types=("alert",), description="Alerts fired by other tools (Alertmanager v4)."),
+          description="Alerts fired by other tools (Alertmanager v4)."),
     Topic("tickets.events", "tenant_id|ticket_id", 2, 14 * DAY_MS,
-          event_types=("ticket.event",), description="Help-desk ticket lifecycle events."),
+          description="Help-desk ticket lifecycle events."),
     Topic("help.interactions", "tenant_id|session_id", 2, 7 * DAY_MS,
-          event_types=("help.interaction",),
           description="Help-center views, votes, searches and chatbot questions."),
-    Topic("aiops.anomalies", "series id", 4, 7 * DAY_MS, event_types=("aiops.anomaly",),
+    Topic("aiops.anomalies", "series id", 4, 7 * DAY_MS,
           role="derived", description="Anomaly verdicts on metric samples."),
-    Topic("aiops.incidents", "incident_id", 2, 30 * DAY_MS, event_types=("aiops.incident",),
+    Topic("aiops.incidents", "incident_id", 2, 30 * DAY_MS,
           role="derived", description="Incident versions (open, updated, resolved)."),
-    Topic("aiops.alert-assignments", "tenant_id", 4, 7 * DAY_MS,
-          event_types=("aiops.alert-assignment",), role="derived",
+    Topic("aiops.alert-assignments", "tenant_id", 4, 7 * DAY_MS, role="derived",
           description="Which incident each alert notification joined."),
     Topic("aiops.clustering-state", "tenant_id", 4, 30 * DAY_MS, cleanup_policy="compact",
           role="state", description="Changelog of per-tenant clustering state; each record "
           "goes to the partition of telemetry.alerts its tenant is read from."),
-    Topic("aiops.ticket-insights", "tenant_id|ticket_id", 2, 14 * DAY_MS,
-          event_types=("aiops.ticket-insight",), role="derived",
-          description="Ticket sentiment and urgency."),
-    Topic("aiops.notifications", "dedup key", 2, 7 * DAY_MS,
-          event_types=("aiops.notification",), role="derived",
+    Topic("aiops.notifications", "dedup key", 2, 7 * DAY_MS, role="derived",
           description="Notifications for downstream systems."),
     Topic("aiops.anomaly-state", "series id", 4, 30 * DAY_MS, cleanup_policy="compact",
           role="state", description="Changelog of per-series detector state; each record goes "
           "to the partition of telemetry.metrics its series is read from."),
     Topic("aiops.dlq", "source topic", 1, 30 * DAY_MS, role="dlq",
           description="Invalid input: raw bytes in the value, reason and origin in headers."),
-)
-
-_BY_NAME = {t.name: t for t in TOPICS}
+]
+"""Every topic; stages add theirs with ``register_topic`` (the list is extended in place, so
+every reader sees them)."""
 
 INPUT_TOPICS: tuple[str, ...] = tuple(t.name for t in TOPICS if t.role == "input")
 DLQ_TOPIC = "aiops.dlq"
 
 
+def register_topic(t: Topic) -> Topic:
+    """Add a stage's own topic; registering the same definition twice is a no-op."""
+    existing = next((x for x in TOPICS if x.name == t.name), None)
+    if existing is not None:
+        if existing != t:
+            raise ValueError(f"topic {t.name!r} is already registered with another definition")
+        return existing
+    if t.role == "input":
+        raise ValueError(f"topic {t.name!r}: stages may add derived or state topics, not inputs")
+    TOPICS.append(t)
+    return t
+
+
 def topic(name: str) -> Topic:
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"unknown topic {name!r}; known: {', '.join(_BY_NAME)}") from None
+    for t in TOPICS:
+        if t.name == name:
+            return t
+    raise KeyError(f"unknown topic {name!r}; known: {', '.join(t.name for t in TOPICS)}")
 
 
 def topic_for_type(event_type: str) -> Topic:
-    for t in TOPICS:
-        if event_type in t.event_types:
-            return t
-    raise KeyError(f"no topic carries event type {event_type!r}")
+    from schemas.registry import event_type as spec
+
+    return topic(spec(event_type).topic)

@@ -7,34 +7,29 @@ machine-readable ``code`` (for DLQ dashboards) and a human ``message`` naming th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from schemas.derived import (
-    AlertAssignmentEvent,
-    AnomalyEvent,
-    IncidentEvent,
-    NotificationEvent,
-)
-from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
+from schemas.registry import EVENTS
 
-AnyEvent = Annotated[
-    MetricSampleEvent
-    | AlertEvent
-    | TicketEventEvent
-    | HelpInteractionEvent
-    | AnomalyEvent
-    | IncidentEvent
-    | AlertAssignmentEvent
-    | NotificationEvent,
-    Field(discriminator="type"),
-]
-EVENT_TYPES: tuple[str, ...] = (
-    "metric.sample", "alert", "ticket.event", "help.interaction",
-    "aiops.anomaly", "aiops.incident", "aiops.alert-assignment", "aiops.notification",
-)
-_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+_adapter: tuple[int, TypeAdapter] | None = None
+
+
+def event_types() -> tuple[str, ...]:
+    """Every registered event type (built-in ones and those stages added)."""
+    return tuple(EVENTS)
+
+
+def _any_event() -> TypeAdapter:
+    """One discriminated union over the registry, rebuilt only when a type was added."""
+    global _adapter
+    if _adapter is None or _adapter[0] != len(EVENTS):
+        models = tuple(e.model for e in EVENTS.values())
+        union = Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007
+        _adapter = (len(EVENTS), TypeAdapter(union))
+    return _adapter[1]
+
 
 ReasonCode = Literal[
     "oversized", "not_json", "unknown_type", "wrong_topic", "missing_tenant", "schema"
@@ -55,13 +50,12 @@ def _describe(err: ValidationError) -> tuple[ReasonCode, str]:
     if kind == "json_invalid":
         return "not_json", f"not valid JSON: {first['msg']}"
     if kind == "union_tag_not_found":
-        expected = ", ".join(EVENT_TYPES)
+        expected = ", ".join(event_types())
         return "unknown_type", f"missing 'type' attribute; expected one of: {expected}"
     if kind == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag", "?")
         return "unknown_type", f"unknown event type {tag!r}; expected one of: " + ", ".join(
-            EVENT_TYPES
-        )
+            event_types())
     if not first["loc"]:
         return "not_json", f"expected a JSON object at the top level ({first['msg']})"
     code: ReasonCode = "schema"
@@ -91,14 +85,15 @@ def parse_event(
     allowed_types: tuple[str, ...] = (),
     topic: str = "",
     max_bytes: int = DEFAULT_MAX_EVENT_BYTES,
-) -> AnyEvent | Invalid:
-    """Validate one record value. ``allowed_types`` empty means any event type."""
+) -> Any:
+    """Validate one record value into its registered model, or an ``Invalid``.
+    ``allowed_types`` empty means any event type."""
     if raw is None:
         return Invalid("not_json", "empty record value (tombstone)")
     if len(raw) > max_bytes:
         return Invalid("oversized", f"event is {len(raw)} bytes; the limit is {max_bytes}")
     try:
-        event = _ADAPTER.validate_json(raw)
+        event = _any_event().validate_json(raw)
     except ValidationError as err:
         code, message = _describe(err)
         return Invalid(code, message)

@@ -184,7 +184,7 @@ def score(seed: int = 7, tenants: int = 3, sites: int = 3, hours: float = 6.0,
     """Generate, replay and score one scenario (everything but throughput)."""
     sc = generate(seed, tenants, sites, hours)
     notes = sc.notifications
-    rules = rules or RuleSet.from_mapping(load_alert_rules().to_mapping())
+    rules = rules or load_alert_rules()
     assigned, per_alert, per_open, _, merged = _replay(notes, rules)
     base = baseline(notes)
     tenants_of: dict[str, set[str]] = defaultdict(set)
@@ -211,7 +211,7 @@ def score(seed: int = 7, tenants: int = 3, sites: int = 3, hours: float = 6.0,
 def run(seed: int = 7, as_json: bool = False, tenants: int = 3, sites: int = 3,
         hours: float = 6.0, rules_path: str | Path = DEFAULT_PATH) -> dict:
     """Score, measure throughput on a larger storm, print; returns the figures."""
-    rules = RuleSet.from_mapping(load_alert_rules(rules_path).to_mapping())
+    rules = load_alert_rules(rules_path)
     result = score(seed, tenants, sites, hours, rules)
     big = generate(seed + 1, 4, 5, 24.0).notifications
     result["throughput_alerts_per_s"] = throughput(big, rules)
@@ -225,7 +225,7 @@ def run(seed: int = 7, as_json: bool = False, tenants: int = 3, sites: int = 3,
 def sweep(seeds: range, tenants: int = 3, sites: int = 3, hours: float = 6.0,
           rules_path: str | Path = DEFAULT_PATH) -> list[dict]:
     """One overall row per seed beside the baseline, and whether it meets the targets."""
-    rules = RuleSet.from_mapping(load_alert_rules(rules_path).to_mapping())
+    rules = load_alert_rules(rules_path)
     print(f"{'seed':>4}{'compr':>7}{'fpcomp':>7}{'prec':>7}{'recall':>7}{'ARI':>7} |"
           f"{'b.comp':>7}{'b.prec':>7}{'b.rec':>7}{'b.ARI':>7} |{'folds':>6}{'x-ten':>6}"
           f"{'ovl':>5}  targets")

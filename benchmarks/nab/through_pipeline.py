@@ -34,7 +34,8 @@ from connectors.kafka_io import (
     produce_retrying,
 )
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
-from schemas.clickhouse import SINK_TOPICS
+from pipelines.stages import stage_env
+from schemas.registry import sink_topics
 from schemas.topics import TOPICS
 
 
@@ -64,8 +65,8 @@ def run_through_pipeline(settings: Settings, corpus: Corpus, detector: str,
     workdir.mkdir(parents=True, exist_ok=True)
     cfg.write_text(f"default:\n  detector: {detector}\nrules: []\n")
     env = {"AIOPS_KAFKA_TOPIC_PREFIX": prefix, "AIOPS_INGEST_GROUP_ID": f"nab-{run_id}",
-           "AIOPS_ANOMALY_GROUP_ID": f"nab-{run_id}-anomaly", "AIOPS_ANOMALY_EMIT_ALL": "true",
-           "AIOPS_ANOMALY_ENABLED": "true", "AIOPS_ANOMALY_CONFIG_PATH": str(cfg),
+           **stage_env(f"nab-{run_id}", enabled={"anomaly"}), "AIOPS_ANOMALY_EMIT_ALL": "true",
+           "AIOPS_ANOMALY_CONFIG_PATH": str(cfg),
            "AIOPS_CLICKHOUSE_CHDB_PATH": str(workdir / "chdb")}
     ensure_topics(k.bootstrap, prefix)
     topic = prefix + "telemetry.metrics"
@@ -85,7 +86,7 @@ def run_through_pipeline(settings: Settings, corpus: Corpus, detector: str,
         wait_caught_up(k.bootstrap, f"nab-{run_id}-anomaly", targets_for(k.bootstrap, [topic]),
                        timeout_s=timeout_s, worker=worker)
         wait_caught_up(k.bootstrap, f"nab-{run_id}",
-                       targets_for(k.bootstrap, [prefix + t for t in SINK_TOPICS]),
+                       targets_for(k.bootstrap, [prefix + t for t in sink_topics()]),
                        timeout_s=timeout_s, worker=worker)
     finally:
         code = worker.stop()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
@@ -41,6 +44,9 @@ class ChdbTransport:
         except Exception:
             self._lock.release()
             raise
+        self._readers = 0
+        self._state = threading.Condition()
+        self._closed = False
 
     def command(self, sql: str) -> None:
         self._session.query(sql)
@@ -52,7 +58,33 @@ class ChdbTransport:
         out = self._session.query(sql, "JSONEachRow").bytes()
         return [orjson.loads(line) for line in out.splitlines() if line]
 
-    def close(self) -> None:
+    @contextmanager
+    def read_session(self) -> Iterator:
+        """A connection of its own to this engine, for one read by another thread (the SQL
+        endpoint). One chdb ``Session`` serialises its callers (measured: a 3 s query delayed
+        an insert on the same session by 2.8 s), while a second connection runs beside the
+        ingest one; its ``SET``s, current database and failed-query leftovers stay on it."""
+        from chdb import session
+
+        with self._state:
+            if self._closed:
+                raise RuntimeError("the embedded ClickHouse is closing")
+            self._readers += 1
+        try:
+            conn = session.Session(str(self.path))
+            try:
+                yield conn
+            finally:
+                conn.close()
+        finally:
+            with self._state:
+                self._readers -= 1
+                self._state.notify_all()
+
+    def close(self, readers_timeout_s: float = 60.0) -> None:
+        with self._state:  # reads are bounded by their max_execution_time
+            self._closed = True
+            self._state.wait_for(lambda: self._readers == 0, readers_timeout_s)
         try:
             self._session.close()
         finally:

@@ -22,7 +22,7 @@ from connectors.gateway.payloads import (
 from connectors.gateway.producer import AckingProducer, DeliveryFailed
 from connectors.kafka_io import make_producer
 from schemas.envelope import Envelope
-from schemas.keys import record_key
+from schemas.registry import record_key
 from schemas.topics import topic_for_type
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from processors.alerts.clustering import AlertClusterer
 from processors.alerts.incident import Assignment, ClusterOutput, IncidentVersion
-from processors.alerts.rules import RuleError, RuleSet
+from schemas.alert_rules import RuleError, RuleSet
 
 __all__ = ["AlertClusterer", "Assignment", "ClusterOutput", "IncidentVersion", "RuleError",
            "RuleSet"]

@@ -50,9 +50,9 @@ from processors.alerts.incident import (
     incident_id_for,
     severity_rank,
 )
-from processors.alerts.rules import RuleSet
 from processors.alerts.state import TTLState
 from processors.alerts.templates import TemplateMiner
+from schemas.alert_rules import RuleSet
 from schemas.events import AlertEvent
 
 _STRIP = ",;:.!?()[]{}\"'`<>"
@@ -97,6 +97,21 @@ class AlertClusterer:
 
     def tenant_count(self) -> int:
         return len(self._tenants)
+
+    # --- per-tenant state, for snapshots (each tenant's state is one unit) ----------------
+
+    def tenant_ids(self) -> list[str]:
+        return list(self._tenants)
+
+    def export_tenant(self, tenant: str) -> _Tenant | None:
+        """The tenant's whole state (picklable), or None if it has none."""
+        return self._tenants.get(tenant)
+
+    def import_tenant(self, tenant: str, state: _Tenant) -> None:
+        self._tenants[tenant] = state
+
+    def drop_tenant(self, tenant: str) -> None:
+        self._tenants.pop(tenant, None)
 
     # --- inputs -------------------------------------------------------------------------
 

@@ -23,11 +23,12 @@ from connectors.kafka_io import (
     produce_retrying,
 )
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
-from schemas.clickhouse import SINK_TOPICS
+from pipelines.stages import stage_env
+from schemas.registry import sink_topics
 from schemas.topics import INPUT_TOPICS, TOPICS
 
 BOOTSTRAP = os.environ.get("AIOPS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-REDIS_URL = os.environ.get("AIOPS_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = os.environ.get("AIOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="session")
@@ -81,13 +82,13 @@ class PipelineRun:
         return self.workdir / "chdb"
 
     def env(self) -> dict[str, str]:
+        """Ingest only; every registered stage off (a test turns on the one it needs) and in a
+        consumer group of this run (``<group>-<stage>``)."""
+        stages = stage_env(self.group, enabled=set())
         return {"AIOPS_KAFKA_BOOTSTRAP": self.bootstrap, "AIOPS_KAFKA_TOPIC_PREFIX": self.prefix,
                 "AIOPS_INGEST_GROUP_ID": self.group,
                 "AIOPS_CLICKHOUSE_CHDB_PATH": str(self.chdb_path),
-                "AIOPS_INGEST_BATCH_MAX_WAIT_S": "0.2", "AIOPS_ANOMALY_ENABLED": "false",
-                "AIOPS_ANOMALY_GROUP_ID": f"{self.group}-anomaly",
-                "AIOPS_CLUSTERING_ENABLED": "false",
-                "AIOPS_CLUSTERING_GROUP_ID": f"{self.group}-clustering", **self.extra_env}
+                "AIOPS_INGEST_BATCH_MAX_WAIT_S": "0.2", **stages, **self.extra_env}
 
     def start_worker(self, **env: str) -> WorkerProcess:
         n = len(self.workers)
@@ -111,7 +112,7 @@ class PipelineRun:
         source = targets_for(self.bootstrap, [self.prefix + topic])
         wait_caught_up(self.bootstrap, f"{self.group}-{stage}", source, timeout_s=timeout_s,
                        worker=worker)
-        sinks = targets_for(self.bootstrap, [self.prefix + t for t in SINK_TOPICS])
+        sinks = targets_for(self.bootstrap, [self.prefix + t for t in sink_topics()])
         wait_caught_up(self.bootstrap, self.group, sinks, timeout_s=timeout_s, worker=worker)
 
     def clickhouse(self) -> ClickHouseSink:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.clustering.scenario import generate
 from config.alert_rules import load_alert_rules
 from connectors.demo_source import Produced
-from pipelines.cluster_loop import TenantClock, step_clusterer
 from processors.alerts.clustering import AlertClusterer
-from processors.alerts.rules import RuleSet
+from processors.alerts.processor import ClusteringProcessor
 
 ENV = {"AIOPS_CLUSTERING_ENABLED": "true", "AIOPS_INGEST_BATCH_MAX_EVENTS": "300"}
 
@@ -26,14 +23,13 @@ def _produced(notes) -> list[Produced]:
 def _expected(notes, pause_after: int) -> dict[str, str | None]:
     """The processor alone, on the stage's clock, flushed where the stream paused (as the
     stage does when a replay goes idle)."""
-    proc = AlertClusterer(RuleSet.from_mapping(load_alert_rules().to_mapping()))
-    clocks: dict[str, TenantClock] = {}
+    proc = ClusteringProcessor(AlertClusterer(load_alert_rules()))
     assigned: dict[str, str | None] = {}
     for i, n in enumerate(notes):
         if i == pause_after:
-            for tid, clock in clocks.items():
-                proc.flush(datetime.fromtimestamp(clock.watermark, UTC), tid)
-        for a in step_clusterer(proc, n.event, clocks).assignments:
+            for tid in list(proc.clocks):
+                proc.flush(tid)
+        for a in proc.step(n.event).assignments:
             if a.kind != "remark":
                 assigned[a.event_id] = a.incident_id
     return assigned

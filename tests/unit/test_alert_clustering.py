@@ -37,7 +37,7 @@ def ev(name: str, host: str, *, tenant: str = "acme", status: str = "firing", si
 
 @pytest.fixture
 def proc() -> AlertClusterer:
-    return AlertClusterer(RuleSet.from_mapping(RULES))
+    return AlertClusterer(RuleSet.model_validate(RULES))
 
 
 def at(minutes: float) -> datetime:
@@ -77,7 +77,7 @@ def test_grouping_rule_by_host_within_window(proc: AlertClusterer) -> None:
 
 def test_similarity_joins_by_mention() -> None:
     rules = {**RULES, "similarity": {"same": ["site"], "threshold": 0.6}}
-    proc = AlertClusterer(RuleSet.from_mapping(rules))
+    proc = AlertClusterer(RuleSet.model_validate(rules))
     a = proc.on_alert(ev("PostgresSlow", "db-1", service="postgres"), at(0))
     alert = Alert(status="firing", starts_at=at(4), labels={
         "alertname": "HighLatency", "instance": "api-2:8080", "service": "orders-api",
@@ -202,7 +202,7 @@ def _power_loss(proc: AlertClusterer, probe_at: float) -> tuple[str, str]:
 
 
 def test_alert_linking_two_young_incidents_folds_the_smaller_into_the_larger() -> None:
-    proc = AlertClusterer(RuleSet.from_mapping(FOLD_RULES))
+    proc = AlertClusterer(RuleSet.model_validate(FOLD_RULES))
     probe_inc, site_inc = _power_loss(proc, probe_at=2.5)
     out = proc.on_alert(ev("InstanceDown", "web-2", at=at(3)), at(3))  # host key + site key
     [gone, survivor] = [v.incident for v in out.incidents]
@@ -225,7 +225,7 @@ def test_alert_linking_two_young_incidents_folds_the_smaller_into_the_larger() -
 
 def test_older_incident_is_not_folded() -> None:
     """A probe that failed minutes before the storm stays apart: it may be its own problem."""
-    proc = AlertClusterer(RuleSet.from_mapping(FOLD_RULES))
+    proc = AlertClusterer(RuleSet.model_validate(FOLD_RULES))
     probe_inc, site_inc = _power_loss(proc, probe_at=0)
     out = proc.on_alert(ev("InstanceDown", "web-2", at=at(3)), at(3))
     assert out.assignments[-1].incident_id == site_inc  # the larger wins...
@@ -236,7 +236,7 @@ def test_older_incident_is_not_folded() -> None:
 
 
 def test_merging_disabled_keeps_both() -> None:
-    proc = AlertClusterer(RuleSet.from_mapping({**FOLD_RULES, "merge": {"enabled": False}}))
+    proc = AlertClusterer(RuleSet.model_validate({**FOLD_RULES, "merge": {"enabled": False}}))
     _, site_inc = _power_loss(proc, probe_at=2.5)
     out = proc.on_alert(ev("InstanceDown", "web-2", at=at(3)), at(3))
     assert out.assignments[-1].incident_id == site_inc

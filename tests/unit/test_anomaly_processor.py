@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import pickle
 from datetime import UTC, datetime, timedelta
 
 from models.base import Detector, Sample
@@ -44,7 +43,7 @@ def sample(i: int, value: float, host: str = "db-1", tenant: str = "acme") -> Me
 def run(proc, values, start=0, **kw):
     out = []
     for i, v in enumerate(values, start):
-        out += proc.on_sample(sample(i, v, **kw), now=1000.0 + i, partition=0, offset=i)
+        out += proc.on_event(sample(i, v, **kw), now=1000.0 + i, partition=0)
     return out
 
 
@@ -86,10 +85,10 @@ def test_tenants_and_series_never_share_state() -> None:
 def test_ttl_forgets_quiet_series_and_resolves_their_alerts() -> None:
     proc = AnomalyProcessor(make, ttl_s=60)
     run(proc, [1, 1, 1, 50, 50, 50])
-    out = proc.expire(now=1000.0 + 5 + 61)
+    out = proc.on_timer(now=1000.0 + 5 + 61)
     assert [e.data.status for e in out] == ["resolved"]
     assert not proc.series
-    snaps = proc.snapshot_dirty()
+    snaps = proc.snapshot()
     assert list(snaps.values()) == [(0, None)], "a tombstone on the series' partition"
 
 
@@ -98,7 +97,7 @@ def test_snapshot_restore_scores_like_an_uninterrupted_run() -> None:
     whole = run(AnomalyProcessor(make), values)
     first = AnomalyProcessor(make)
     part = run(first, values[:7])
-    snaps = first.snapshot_dirty()
+    snaps = first.snapshot()
     second = AnomalyProcessor(make)
     for key, (_partition, blob) in snaps.items():
         second.restore(key, blob)
@@ -106,19 +105,11 @@ def test_snapshot_restore_scores_like_an_uninterrupted_run() -> None:
     assert [e.model_dump() for e in part] == [e.model_dump() for e in whole]
 
 
-def test_redelivered_samples_already_in_the_snapshot_are_not_learned_twice() -> None:
-    proc = AnomalyProcessor(make)
-    run(proc, [1, 1, 1, 1])
-    before = pickle.dumps(proc.series)
-    assert run(proc, [1, 1], start=2) == []
-    assert pickle.dumps(proc.series) == before
-
-
 def test_dirty_tracking_snapshots_only_changed_series() -> None:
     proc = AnomalyProcessor(make)
     run(proc, [1, 1], host="a")
     run(proc, [1, 1], host="b")
-    assert len(proc.snapshot_dirty()) == 2
+    assert len(proc.snapshot()) == 2
     run(proc, [1], start=2, host="a")
-    assert len(proc.snapshot_dirty()) == 1
-    assert proc.snapshot_dirty() == {}
+    assert len(proc.snapshot()) == 1
+    assert proc.snapshot() == {}

@@ -4,7 +4,8 @@ import orjson
 import pytest
 
 from schemas.events import Alert, label_fingerprint
-from schemas.validation import EVENT_TYPES, Invalid, parse_event
+from schemas.registry import EVENTS
+from schemas.validation import Invalid, parse_event
 from tests.unit.examples import VALID, valid
 
 
@@ -20,8 +21,10 @@ def test_every_type_accepts_its_valid_example(etype: str) -> None:
     assert ev.tenant_id == "acme"
 
 
-def test_examples_cover_every_event_type() -> None:
-    assert set(VALID) == set(EVENT_TYPES)
+def test_examples_cover_every_built_in_event_type() -> None:
+    """Stages' own types carry their example in their registration (see test_topics)."""
+    built_in = {name for name, e in EVENTS.items() if e.example is None}
+    assert built_in <= set(VALID)
 
 
 def _mutate(etype: str, path: str, value) -> dict:

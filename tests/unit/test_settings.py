@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from config.settings import KafkaSettings, Settings, load_settings, unknown_env
+from config.settings import (
+    KafkaSettings,
+    Settings,
+    load_settings,
+    section_of,
+    setting_rows,
+    unknown_env,
+)
 
 
 def test_defaults_are_the_local_embedded_setup() -> None:
@@ -35,7 +42,24 @@ def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="host:port"):
         KafkaSettings(bootstrap="localhost")
     monkeypatch.setenv("AIOPS_INGEST_BATCH_MAX_WAIT_S", "-1")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValueError, match=r"AIOPS_INGEST_BATCH_MAX_WAIT_S='-1': Input should"):
+        load_settings()
+
+
+def test_a_stage_section_of_its_own_is_read_listed_and_checked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipelines.stages  # noqa: F401  - registers the help-activity stage's section
+
+    monkeypatch.setenv("AIOPS_HELP_ACTIVITY_WINDOW_S", "300")
+    s = load_settings()
+    assert section_of(s, "help-activity").window_s == 300
+    assert section_of(s, "help-activity").group_id == "aiops-help-activity"
+    assert "AIOPS_HELP_ACTIVITY_WINDOW_S" in {row[0] for row in setting_rows(s)}
+    monkeypatch.setenv("AIOPS_HELP_ACTIVITY_WINDOW_S", "0")
+    with pytest.raises(ValueError, match="AIOPS_HELP_ACTIVITY_WINDOW_S='0'"):
+        load_settings()
+    monkeypatch.setenv("AIOPS_HELP_ACTIVITY_WINDOWS", "1")
+    with pytest.raises(ValueError, match=r"unknown setting.*AIOPS_HELP_ACTIVITY_WINDOWS"):
         load_settings()
 
 
