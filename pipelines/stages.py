@@ -44,9 +44,8 @@ def _clustering(section: ClusteringSettings) -> Any:
 
     rules = load_alert_rules(section.rules_path or DEFAULT_PATH)
     # state made under other rules (another number of inhibit rules, say) is not reused
-    dump = rules.model_dump(mode="json") if hasattr(rules, "model_dump") else repr(rules)
-    digest = hashlib.blake2b(orjson.dumps(dump, option=orjson.OPT_SORT_KEYS, default=str),
-                             digest_size=8).hexdigest()
+    digest = hashlib.blake2b(orjson.dumps(rules.model_dump(mode="json"),
+                                          option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
     return ClusteringProcessor(AlertClusterer(rules, source=SOURCE), rules_digest=digest)
 
 
