@@ -1,9 +1,10 @@
-"""The docs name every setting, table and topic the code has."""
+"""The docs name every setting, table and topic the code has (stages' own included)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pipelines.stages  # noqa: F401  - the stages' own settings, topics and tables too
 from config.settings import _NOT_SETTINGS, _SECTIONS
 from schemas.clickhouse import TABLES
 from schemas.topics import TOPICS
