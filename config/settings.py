@@ -118,8 +118,20 @@ class ClusteringSettings(StageSettings):
 class WebSettings(BaseSettings):
     model_config = _cfg("AIOPS_WEB_")
 
-    host: str = Field("127.0.0.1", description="Address of /metrics and /healthz")
-    port: int = Field(6066, ge=0, le=65535, description="Port of /metrics and /healthz")
+    host: str = Field("127.0.0.1", description="Address of /metrics, /healthz and read-only SQL")
+    port: int = Field(6066, ge=0, le=65535,
+                      description="Port of /metrics, /healthz and read-only SQL (ClickHouse HTTP)")
+    admin_token: SecretStr | None = Field(
+        None, description="Password of the SQL endpoint's 'admin' user, who reads every tenant; "
+        "unset with no tenant tokens = open to local clients only")
+    sql_timeout_s: float = Field(30.0, gt=0, le=3600, description="Longest a query on the SQL "
+                                 "endpoint may run (max_execution_time)")
+    sql_max_result_bytes: int = Field(100_000_000, ge=1_000, description="Largest result of one "
+                                      "query on the SQL endpoint (max_result_bytes)")
+    sql_max_memory_bytes: int = Field(2_000_000_000, ge=10_000_000, description="Memory one "
+                                      "query on the SQL endpoint may use (max_memory_usage)")
+    sql_max_concurrent: int = Field(4, ge=1, le=64, description="Queries the SQL endpoint runs "
+                                    "at once; more wait their turn")
 
 
 class GatewaySettings(BaseSettings):

@@ -20,9 +20,11 @@ from faust.app.base import BootStrategy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.settings import Settings
+from connectors.clickhouse.http_api import worker_owner
 from connectors.clickhouse.sink import open_clickhouse
 from pipelines.batch_loop import BatchLoop
 from pipelines.metrics import WorkerMetrics
+from pipelines.sql_endpoint import register_sql_endpoint
 
 log = logging.getLogger(__name__)
 _PROM_TYPE = CONTENT_TYPE_LATEST.split(";")[0]
@@ -83,7 +85,8 @@ class LoopService(mode.Service):
 
 
 def build_services(settings: Settings, metrics: WorkerMetrics,
-                   only: set[str] | None = None) -> list[LoopService]:
+                   only: set[str] | None = None,
+                   sink_holder: dict | None = None) -> list[LoopService]:
     """A service per enabled stage: ingest first, then every registered processor stage.
     ``only`` (from ``--stages``) overrides the ``AIOPS_<STAGE>_ENABLED`` settings."""
     from config.settings import section_of
@@ -92,10 +95,10 @@ def build_services(settings: Settings, metrics: WorkerMetrics,
     from pipelines.stages import STAGES
 
     s = settings
-    holder: dict = {}
+    holder: dict = {} if sink_holder is None else sink_holder  # SQL endpoint reads its "sink"
 
     def build_ingest() -> BatchLoop:
-        holder["sink"] = open_clickhouse(s.clickhouse, owner="aiops worker",
+        holder["sink"] = open_clickhouse(s.clickhouse, owner=worker_owner(s.web.host, s.web.port),
                                          retries=s.ingest.sink_retries,
                                          backoff_s=s.ingest.sink_retry_backoff_s)
         return IngestLoop(s, holder["sink"], metrics)
@@ -152,7 +155,8 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None,
         # by Faust's default supervisor while the process looks healthy.
         agent_supervisor=mode.CrashingSupervisor,
     )
-    services = build_services(settings, metrics, only)
+    sink_holder: dict = {}  # read-only SQL endpoint: the ingest stage's sink, once open
+    services = build_services(settings, metrics, only, sink_holder)
 
     @app.page("/metrics")
     async def metrics_page(self, request):
@@ -166,4 +170,5 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None,
         return self.json({"status": "ok" if ok else "degraded", "stages": stages},
                          status=200 if ok else 503)
 
+    register_sql_endpoint(app, settings, lambda: sink_holder.get("sink"))  # docs/querying.md
     return app, services

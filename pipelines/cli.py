@@ -155,29 +155,77 @@ def gateway(port: int | None) -> None:
 
 @main.command()
 @click.argument("sql")
-@click.option("--format", "fmt", default="table", type=click.Choice(["table", "json"]),
+@click.option("--format", "fmt", default="table", type=click.Choice(["table", "json", "csv"]),
               show_default=True)
-def query(sql: str, fmt: str) -> None:
+@click.option("--user", envvar="CLICKHOUSE_USER", default=None,
+              help="User on a running worker's SQL endpoint: admin, or a tenant id to see only "
+              "its rows [env CLICKHOUSE_USER; default admin with AIOPS_WEB_ADMIN_TOKEN]")
+@click.option("--password", envvar="CLICKHOUSE_PASSWORD", default=None,
+              help="Its password: AIOPS_WEB_ADMIN_TOKEN or the tenant's gateway token "
+              "[env CLICKHOUSE_PASSWORD]")
+def query(sql: str, fmt: str, user: str | None, password: str | None) -> None:
     """Run SQL against the pipeline's ClickHouse (embedded chdb unless AIOPS_CLICKHOUSE_URL).
 
-    The embedded database can be read only while no worker owns it. Tables live in the
-    `aiops` database; the *_v views show each event once (FINAL).
+    While a worker owns the embedded database, the query goes to that worker's read-only SQL
+    endpoint (its lock file names it; docs/querying.md); otherwise it opens the files directly.
+    Tables live in the `aiops` database; the *_v views show each event once (FINAL).
     """
     import orjson
 
-    from connectors.clickhouse import open_clickhouse
-
-    s = _settings()
-    sink = _guard(open_clickhouse, s.clickhouse, owner="aiops query")
-    try:
-        rows = _guard(sink.query, sql)
-    finally:
-        sink.close()
-    if fmt == "json":
+    rows = _query_rows(_settings(), sql, user, password)
+    if isinstance(rows, bytes):  # the SQL chose its own FORMAT: print what the worker sent
+        click.echo(rows.decode(errors="replace"), nl=False)
+    elif fmt == "json":
         for r in rows:
             click.echo(orjson.dumps(r, default=str).decode())
-        return
-    click.echo(format_table(rows))
+    elif fmt == "csv":
+        click.echo(format_csv(rows), nl=False)
+    else:
+        click.echo(format_table(rows))
+
+
+def _query_rows(s, sql: str, user: str | None, password: str | None) -> list[dict] | bytes:
+    from connectors.clickhouse import DatabaseLocked, open_clickhouse
+    from connectors.clickhouse.http_api import (
+        WorkerQueryError,
+        query_worker,
+        rows_from_json_each_row,
+        url_from_owner,
+    )
+
+    try:
+        sink = open_clickhouse(s.clickhouse, owner="aiops query")
+    except DatabaseLocked as exc:
+        url = url_from_owner(str(exc))
+        if url is None:
+            raise click.ClickException(str(exc)) from None
+        if user is None and password is None and s.web.admin_token is not None:
+            user, password = "admin", s.web.admin_token.get_secret_value()
+        try:
+            got, body = query_worker(url, sql, user, password)
+        except WorkerQueryError as err:
+            raise click.ClickException(f"ClickHouse (via the worker at {url}): {err}") from None
+        return rows_from_json_each_row(body) if got == "JSONEachRow" else body
+    try:
+        return _guard(sink.query, sql)
+    finally:
+        sink.close()
+
+
+def format_csv(rows: list[dict]) -> str:
+    import csv
+    import io
+
+    import orjson
+
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    if rows:
+        w.writerow(list(rows[0]))
+    for r in rows:
+        w.writerow([v if v is None or isinstance(v, str | int | float) else
+                    orjson.dumps(v, default=str).decode() for v in r.values()])
+    return out.getvalue()
 
 
 def format_table(rows: list[dict]) -> str:
@@ -317,12 +365,14 @@ def bench_pipeline(events: int, as_json: bool, rate: int, timeout: float) -> Non
 def _guard(fn, *args, **kwargs):
     """Known failures become one clear error line instead of a traceback."""
     from connectors.clickhouse.lock import DatabaseLocked
+    from connectors.gateway.auth import TokenConfigError
     from connectors.kafka_io import KafkaUnavailable
     from pipelines.runner import WorkerFailed
 
     try:
         return fn(*args, **kwargs)
-    except (KafkaUnavailable, DatabaseLocked, WorkerFailed, TimeoutError) as exc:
+    except (KafkaUnavailable, DatabaseLocked, WorkerFailed, TimeoutError,
+            TokenConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:
         if type(exc).__name__ == "ChdbError":

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from schemas.clickhouse import TABLES
+from schemas.clickhouse import TABLES, extra_views
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class Principal:
 class Limits:
     timeout_s: float = 30.0
     max_result_bytes: int = 100_000_000
+    max_memory_bytes: int = 2_000_000_000  # a query's memory, so ingest's inserts keep theirs
 
 
 @dataclass(slots=True)
@@ -62,8 +63,9 @@ class SqlError(Exception):
         super().__init__(message)
         self.code, self.name, self.message, self.status = code, name, message, status
 
-    def text(self) -> str:
-        return f"Code: {self.code}. DB::Exception: {self.message}. ({self.name})"
+    def text(self, hint: str = "") -> str:
+        message = self.message.rstrip(". ") + (f". {hint}" if hint else "")
+        return f"Code: {self.code}. DB::Exception: {message}. ({self.name})"
 
     @classmethod
     def from_engine(cls, exc: Exception) -> SqlError:
@@ -86,9 +88,9 @@ def denied(message: str) -> SqlError:
 
 # --- settings a client may send -------------------------------------------------------------
 
-_CAPPED = {"max_execution_time", "max_result_bytes"}
-_LIMITS = _CAPPED | {"max_result_rows", "max_rows_to_read", "max_bytes_to_read",
-                     "max_memory_usage", "max_threads", "max_block_size"}
+_CAPPED = {"max_execution_time", "max_result_bytes", "max_memory_usage"}
+_LIMITS = _CAPPED | {"max_result_rows", "max_rows_to_read", "max_bytes_to_read", "max_threads",
+                     "max_block_size"}
 _MODES = {"result_overflow_mode", "timeout_overflow_mode"}
 _OUTPUT = {
     "date_time_output_format", "extremes", "join_use_nulls", "session_timezone",
@@ -102,10 +104,10 @@ _OUTPUT = {
 
 
 def client_settings(requested: Mapping[str, str], limits: Limits) -> dict[str, str]:
-    """The settings a client asked for that only tighten limits or shape the output; anything
-    else is refused as a readonly server would (``readonly`` itself may only stay 1 or 2)."""
-    caps = {"max_execution_time": limits.timeout_s,
-            "max_result_bytes": limits.max_result_bytes}
+    """The settings a client asked for that only tighten limits (the endpoint's caps win) or
+    shape the output; anything else is refused as a readonly server would."""
+    caps = {"max_execution_time": limits.timeout_s, "max_result_bytes": limits.max_result_bytes,
+            "max_memory_usage": limits.max_memory_bytes}
     out: dict[str, str] = {}
     for name, value in requested.items():
         if name == "readonly" and value in ("1", "2"):
@@ -116,10 +118,11 @@ def client_settings(requested: Mapping[str, str], limits: Limits) -> dict[str, s
             except ValueError:
                 raise SqlError(72, "CANNOT_PARSE_NUMBER",
                                f"cannot parse {value!r} as a number for setting '{name}'") from None
-            if number <= 0 or (name in _CAPPED and number > caps[name]):
-                raise readonly_error(
-                    f"Cannot modify '{name}' setting in readonly mode: this endpoint only "
-                    f"lowers it (0 < {name} <= {caps.get(name, 'unlimited')})")
+            if number <= 0:
+                raise readonly_error(f"Cannot modify '{name}' setting in readonly mode: "
+                                     "0 (no limit) is not allowed here")
+            if name in _CAPPED and number > caps[name]:
+                value = str(caps[name])  # a client's own timeout (Grafana's) above the cap
         elif name in _MODES:
             if value not in ("throw", "break"):
                 raise readonly_error(f"Cannot modify '{name}' setting in readonly mode")
@@ -141,6 +144,7 @@ def setup_statements(who: Principal, limits: Limits, database: str,
     (every table of ``TABLES`` has ``tenant_id``), client settings, then readonly."""
     values = {"max_execution_time": str(limits.timeout_s),
               "max_result_bytes": str(limits.max_result_bytes),
+              "max_memory_usage": str(limits.max_memory_bytes),
               "result_overflow_mode": "throw", **client_settings(requested, limits)}
     parts = [f"{name} = {ch_string(value)}" for name, value in values.items()]
     if who.tenant is not None:
@@ -272,22 +276,28 @@ def _format_of(root: Node, canonical: str, output_formats: Iterable[str]) -> str
 
 
 def check_tenant_tables(stmt: Statement, who: Principal, current_db: str, pipeline_db: str,
-                        existing: Mapping[tuple[str, str], str]) -> None:
-    """A tenant reads the pipeline's tables (filtered) and views over them, and a few
+                        existing: set[tuple[str, str]]) -> None:
+    """A tenant reads the pipeline's tables (filtered), the sink's views over them and a few
     metadata tables; a name that is no table (a CTE, say) is left to the engine."""
     if who.tenant is None:
         return
     for db, name in stmt.tables:
         key = (db or current_db, name)
-        engine = existing.get(key)
-        if engine is None or key[0].lower() == "information_schema":
+        if key not in existing or key[0].lower() == "information_schema":
             continue
         if key[0] == "system" and name in TENANT_SYSTEM_TABLES:
             continue
-        if key[0] == pipeline_db and (name in TABLES or engine == "View"):
+        if key[0] == pipeline_db and (name in TABLES or name in pipeline_views(pipeline_db)):
             continue
         raise denied(f"tenant {who.tenant!r} may not read {key[0]}.{name}: tenants read the "
                      f"{pipeline_db} tables and views and system metadata tables")
+
+
+def pipeline_views(database: str) -> set[str]:
+    """Views the sink creates, all over ``TABLES``: the filters apply inside them."""
+    extra = {m.group(1) for v in extra_views(database)
+             for m in [re.search(r"CREATE VIEW IF NOT EXISTS \S+\.(\w+)", v)] if m}
+    return {f"{t}_v" for t in TABLES} | extra
 
 
 # --- running it -----------------------------------------------------------------------------
@@ -309,6 +319,8 @@ def run_read(transport, q: SqlQuery, who: Principal, limits: Limits,
         raise SqlError(73, "UNKNOWN_FORMAT", f"Unknown output format {q.fmt!r}")
     setup = setup_statements(who, limits, pipeline_db, q.settings)
     current_db = q.database or pipeline_db
+    if not re.fullmatch(r"\w+", current_db):
+        raise SqlError(81, "UNKNOWN_DATABASE", f"Database {current_db!r} does not exist")
     try:
         with transport.read_session() as conn:
             def run(sql: str, fmt: str = "RawBLOB", params: Mapping[str, str] | None = None):
@@ -316,7 +328,7 @@ def run_read(transport, q: SqlQuery, who: Principal, limits: Limits,
 
             for statement in setup:
                 run(statement)
-            run(f"USE `{current_db.replace('`', '``')}`")
+            run(f"USE {current_db}")
             if not _output_formats:
                 _output_formats.extend(run("SELECT name FROM system.formats WHERE is_output",
                                            "TSVRaw").bytes().decode().split())
@@ -326,9 +338,9 @@ def run_read(transport, q: SqlQuery, who: Principal, limits: Limits,
                              .decode())
             stmt = check_statement(root, canonical, who, _output_formats)
             if who.tenant is not None and stmt.tables:
-                rows = run("SELECT database, name, engine FROM system.tables", "TSVRaw")
-                existing = {(d, n): e for d, n, e in (line.split("\t") for line in
-                            rows.bytes().decode().splitlines() if line.count("\t") == 2)}
+                rows = run("SELECT database, name FROM system.tables", "TSVRaw")
+                existing = {tuple(line.split("\t", 1)) for line in
+                            rows.bytes().decode().splitlines()}
                 check_tenant_tables(stmt, who, current_db, pipeline_db, existing)
             fmt = stmt.fmt or q.fmt
             res = run(canonical, fmt, q.params)
