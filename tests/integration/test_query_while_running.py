@@ -15,6 +15,7 @@ import orjson
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
+from connectors.clickhouse import ServerTransport
 from connectors.demo_source import Produced
 from schemas.registry import event_type
 from tests.unit.examples import valid
@@ -70,6 +71,13 @@ def test_zero_config_local_worker_answers_aiops_query_and_clients(pipeline) -> N
 
     rows = _client(w, "default", "").query("SELECT count() FROM aiops.alerts FINAL").result_rows
     assert rows == [(5,)]
+    # the pipeline's own server transport reads a running worker as it reads a server
+    server = ServerTransport(f"http://default:@127.0.0.1:{w.web_port}", "aiops")
+    try:
+        assert server.query_rows("SELECT id FROM aiops.incidents_current ORDER BY id LIMIT 1"
+                                 ) == [{"id": "acme-aiops.incident-0"}]
+    finally:
+        server.close()
     bad = _aiops_query(w, "DROP TABLE aiops.metrics")
     assert bad.returncode != 0 and "READONLY" in bad.stderr and "164" in bad.stderr
     with urllib.request.urlopen(w.url("/ping"), timeout=5) as resp:
