@@ -16,7 +16,6 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
-    create_model,
     field_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -177,18 +176,22 @@ _NOT_SETTINGS = {"AIOPS_SERVICES_HOME", "AIOPS_KAFKA_VERSION", "AIOPS_KAFKA_PORT
 
 def stage_section(name: str, params: type[BaseModel] | None = None) -> type[StageSettings]:
     """The settings class of a stage that has no section above: the common stage settings
-    plus its own ``params`` fields, read from ``AIOPS_<NAME>_*`` and listed by `aiops config`
-    and the unknown-variable check."""
+    plus its own ``params`` model (fields, validators and all), read from ``AIOPS_<NAME>_*``
+    and listed by `aiops config` and the unknown-variable check."""
     prefix = f"AIOPS_{name.upper().replace('-', '_')}_"
     if prefix in _SECTIONS:
-        return _SECTIONS[prefix]
-    fields: dict = {"group_id": (str, Field(f"aiops-{name}",
-                                            description=f"Consumer group of the {name} stage"))}
-    for fname, info in (params.model_fields.items() if params else ()):
-        fields[fname] = (info.annotation, info)
-    cls = create_model(f"{name.title().replace('-', '')}StageSettings", __base__=StageSettings,
-                       **fields)
-    cls.model_config = _cfg(prefix)
+        cls = _SECTIONS[prefix]
+        if not issubclass(cls, StageSettings) or getattr(cls, "_stage_params", None) is not params:
+            raise ValueError(f"stage {name!r}: AIOPS_{prefix[6:]}* is already another "
+                             "section's prefix; choose another stage name")
+        return cls
+    bases = (StageSettings, params) if params is not None else (StageSettings,)
+    cls = type(f"{name.title().replace('-', '')}StageSettings", bases, {
+        "__module__": __name__, "__annotations__": {"group_id": str},
+        "group_id": Field(f"aiops-{name}", description=f"Consumer group of the {name} stage"),
+        "model_config": _cfg(prefix),
+    })
+    cls._stage_params = params
     _SECTIONS[prefix] = cls
     return cls
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from schemas.topics import TOPICS, Topic
@@ -133,11 +140,13 @@ def committed_offsets(bootstrap: str, group_id: str, partitions: Iterable[tuple[
 
 
 def read_to_end(bootstrap: str, topic: str, partitions: Iterable[int], group_id: str,
-                batch: int = 5_000, with_headers: bool = False) -> Iterator[tuple]:
-    """Every (key, value, partition[, headers]) of ``partitions``, from the start to the end
-    they had when called: how a stage reads its state changelog back (value None = deleted)."""
+                batch: int = 5_000) -> Iterator[tuple[bytes, bytes | None, int]]:
+    """Every committed (key, value, partition) of ``partitions``, from the start to the end
+    they had when called: how a stage reads its state changelog back (value None = deleted).
+    Records of transactions not committed are never seen (read_committed)."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id,
                   "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                  "isolation.level": "read_committed", "enable.partition.eof": True,
                   "log_level": 4})
     try:
         ends = {}
@@ -150,12 +159,14 @@ def read_to_end(bootstrap: str, topic: str, partitions: Iterable[int], group_id:
         done: set[int] = set()
         while len(done) < len(ends):
             for m in c.consume(batch, timeout=1.0):
-                if m.error() is not None:
+                err = m.error()
+                if err is not None:
+                    # the end may be a transaction marker, which is never delivered: EOF says
+                    # the partition has nothing more to give (up to its last stable offset)
+                    if err.code() == KafkaError._PARTITION_EOF:
+                        done.add(m.partition())
                     continue
-                if with_headers:
-                    yield m.key(), m.value(), m.partition(), m.headers()
-                else:
-                    yield m.key(), m.value(), m.partition()
+                yield m.key(), m.value(), m.partition()
                 if m.offset() + 1 >= ends[m.partition()]:
                     done.add(m.partition())
     finally:

@@ -133,6 +133,7 @@ class BatchLoop:
             self.metrics.batch_seconds.observe(time.perf_counter() - started)
             self.batches += 1
         else:
+            self.commit_idle_positions()
             self.on_idle()
         if self.timer_interval_s and (
                 time.monotonic() - self._last_timer >= self.timer_interval_s):
@@ -165,13 +166,30 @@ class BatchLoop:
         # belong to the new owner (and this stage's state for them is gone).
         return [r for r in records if (r.topic, r.partition) in self.assigned]
 
-    def commit(self, records: list[Record]) -> None:
+    def offsets_after(self, records: list[Record]) -> list[TopicPartition]:
+        """Where the group resumes after ``records``: past the last record of each partition,
+        or past the transaction markers that follow it (the consumer's position), so lag reaches
+        zero on topics written in transactions."""
         last: dict[tuple[str, int], int] = {}
         for r in records:
             key = (r.topic, r.partition)
             if r.offset >= last.get(key, -1):
                 last[key] = r.offset
-        offsets = [TopicPartition(t, p, o + 1) for (t, p), o in last.items()]
+        tps = [TopicPartition(t, p) for t, p in last]
+        try:
+            positions = {(tp.topic, tp.partition): tp.offset
+                         for tp in self.consumer.position(tps) if tp.offset >= 0}
+        except KafkaException:
+            positions = {}
+        return [TopicPartition(t, p, max(o + 1, positions.get((t, p), -1)))
+                for (t, p), o in last.items()]
+
+    def commit(self, records: list[Record]) -> None:
+        self.commit_offsets(self.offsets_after(records))
+
+    def commit_offsets(self, offsets: list[TopicPartition]) -> None:
+        if not offsets:
+            return
         try:
             self.consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
@@ -180,9 +198,26 @@ class BatchLoop:
             log.warning("%s: offset commit failed (%s); the batch will be re-delivered",
                         self.name, exc)
             return
-        for (t, p), o in last.items():
-            self.committed[(t, p)] = o + 1
+        self.committed_now(offsets)
+
+    def committed_now(self, offsets: list[TopicPartition]) -> None:
+        for tp in offsets:
+            self.committed[(tp.topic, tp.partition)] = tp.offset
         self.metrics.last_commit.labels(self.group_id).set(time.time())
+
+    def commit_idle_positions(self) -> None:
+        """After a window with no records, move the commit past what the consumer skipped
+        (transaction markers): nothing before its position is left unprocessed."""
+        tps = [TopicPartition(t, p) for t, p in self.assigned]
+        if not tps:
+            return
+        try:
+            positions = self.consumer.position(tps)
+        except KafkaException:
+            return
+        ahead = [tp for tp in positions if tp.offset >= 0
+                 and tp.offset > self.committed.get((tp.topic, tp.partition), -1)]
+        self.commit_offsets(ahead)
 
     def update_lag(self) -> None:
         now = time.monotonic()

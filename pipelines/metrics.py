@@ -45,6 +45,10 @@ class WorkerMetrics:
         self.stage_state_keys = Gauge("aiops_stage_state_keys",
                                       "Keys of state a stage's processor holds (series, "
                                       "tenants, windows)", ["stage"], registry=r)
+        self.stage_dropped = Gauge("aiops_stage_dropped_events",
+                                   "Valid events a stage's processor left out on purpose since "
+                                   "start (e.g. reason=late: after their window was written)",
+                                   ["stage", "reason"], registry=r)
         self.compression = Gauge(
             "aiops_alert_compression_ratio",
             "1 - incidents / alert notifications (basis=notifications, repeats included) or "

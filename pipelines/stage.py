@@ -1,36 +1,38 @@
 """The generic stage: hosts any registered processor (``processors.protocol.Stage``).
 
-Per batch (``BatchLoop`` consumes first and commits last):
+Per batch (``BatchLoop`` consumes first):
 
 1. Restore the state of newly assigned partitions from the stage's state topic (read to its
-   end), before any event of those partitions reaches the processor.
+   end, committed transactions only) before any event or timer of those partitions.
 2. Parse every record as one of the stage's input types (invalid ones are the ingest stage's
-   to dead-letter) and hand it to the processor; skip records the restored state already
-   holds (see below). One record that makes the processor raise is logged, counted and
-   skipped: it must not stop the stage for every other key.
-3. Produce the outputs to their topics, keyed as the event registry says; wait for acks.
-   (The ingest stage writes them to ClickHouse: one process owns the embedded database.)
-4. Produce the processor's changed state to the state topic, to the partition its input came
-   from, with the last input offset applied per topic in a header; wait for acks.
-5. Commit offsets.
+   to dead-letter) and hand it to the processor. One record that makes the processor raise is
+   logged, counted and skipped: it must not stop the stage for every other key.
+3. In one Kafka transaction: the outputs, keyed as the event registry says; the processor's
+   changed state, to the partition its input came from; and the input offsets. Either all of
+   it becomes visible or none does, so state and offsets never disagree: a crash anywhere
+   re-delivers exactly what the restored state has not seen. (The ingest stage writes the
+   outputs to ClickHouse: one process owns the embedded database; it reads committed only.)
 
-After a crash between 4 and 5, the records up to the offsets in the restored state are skipped
-instead of being applied twice, so a restart gives exactly what an uninterrupted run gives.
-``StageCore`` holds all of that bookkeeping without Kafka, so it is unit-tested directly.
+If a transaction fails in a way Kafka lets us abort (a rebalance fenced the group generation,
+a broker timed out), it is aborted and the stage rewinds: state dropped, restored again from
+the state topic, input re-read from the committed offsets. Anything else stops the worker.
+``StageCore`` holds the bookkeeping without Kafka, so it is unit-tested directly.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from confluent_kafka import OFFSET_BEGINNING, KafkaException, TopicPartition
 
 from config.settings import Settings
 from connectors.kafka_io import make_producer, read_to_end
-from pipelines.batch_loop import BatchLoop, produce_durably
+from pipelines.batch_loop import BatchLoop
 from pipelines.metrics import WorkerMetrics
 from processors.protocol import Processor, Stage
 from processors.router import Record
@@ -39,10 +41,9 @@ from schemas.registry import EVENTS, record_key
 from schemas.validation import parse_event
 
 log = logging.getLogger(__name__)
-OFFSETS_HEADER = "aiops.offsets"
-
-StateRecord = tuple[bytes, bytes | None, int | None, list[tuple[str, bytes]] | None]
-"""(key, value or None for deleted, partition, headers) for the state topic."""
+TXN_TIMEOUT_S = 30
+StateRecord = tuple[bytes, bytes | None, int]
+"""(key, value or None for deleted, partition) for the state topic."""
 
 
 class UndeclaredOutput(RuntimeError):
@@ -57,45 +58,49 @@ class StageCore:
         self.processor = processor
         self.inputs = stage.inputs
         self.outputs = frozenset(stage.outputs)
-        self.applied: dict[tuple[str, int], int] = {}
-        """Last offset per input (topic, partition) that the restored state holds."""
         self.last_offset: dict[tuple[str, int], int] = {}
+        """Last offset applied per input (topic, partition) since its state was restored: a
+        record at or below it (fetched again after a rebalance) is not applied twice."""
         self.errors = 0
         self.skipped = 0
+        self.unreadable = 0
 
     # -- state ---------------------------------------------------------------------------------
-    def restore(self, key: bytes, value: bytes | None, partition: int,
-                headers: Iterable[tuple[str, bytes]] | None) -> None:
-        for name, raw in headers or ():
-            if name == OFFSETS_HEADER:
-                for topic, offset in orjson.loads(raw).items():
-                    tp = (topic, partition)
-                    self.applied[tp] = max(self.applied.get(tp, -1), int(offset))
-                    self.last_offset[tp] = max(self.last_offset.get(tp, -1), int(offset))
-        self.processor.restore(key.decode(), value, partition)
+    def restore(self, key: bytes, value: bytes | None, partition: int) -> None:
+        try:
+            self.processor.restore(key.decode(), value, partition)
+        except Exception as exc:  # e.g. state written by an older release: start that key anew
+            self.unreadable += 1
+            if self.unreadable <= 3:
+                log.warning("%s: cannot restore state record %r (partition %d): %r; the key "
+                            "starts with fresh state", self.stage.name, key[:80], partition, exc)
+            try:
+                self.processor.restore(key.decode(), None, partition)
+            except Exception:
+                log.exception("%s: cannot drop state key %r", self.stage.name, key[:80])
 
     def state_records(self) -> list[StateRecord]:
         out: list[StateRecord] = []
         for key, (partition, blob) in self.processor.snapshot().items():
-            offsets = {t: o for (t, p), o in self.last_offset.items() if p == partition}
-            headers = [(OFFSETS_HEADER, orjson.dumps(offsets))] if offsets else None
-            out.append((key.encode(), blob, partition if partition >= 0 else None, headers))
+            if partition < 0:
+                raise ValueError(f"stage {self.stage.name!r}: state key {key!r} has no "
+                                 "partition; snapshot() must name the input partition")
+            out.append((key.encode(), blob, partition))
         return out
 
     def drop(self, partitions: set[int]) -> None:
         self.processor.drop_partitions(partitions)
         for tp in [tp for tp in self.last_offset if tp[1] in partitions]:
-            self.last_offset.pop(tp, None)
-            self.applied.pop(tp, None)
+            del self.last_offset[tp]
 
     # -- records ---------------------------------------------------------------------------------
     def handle(self, records: list[Record], now: float) -> list[Envelope]:
         out: list[Envelope] = []
         for r in records:
             tp = (r.topic, r.partition)
-            if r.offset <= self.applied.get(tp, -1):
+            if r.offset <= self.last_offset.get(tp, -1):
                 self.skipped += 1
-                continue  # already in the restored state
+                continue  # fetched twice (the partition came back within one batch window)
             self.last_offset[tp] = r.offset
             ev = parse_event(r.value, allowed_types=self.inputs)
             if not isinstance(ev, Envelope):
@@ -125,7 +130,8 @@ class StageCore:
 
 
 class StageLoop(BatchLoop):
-    """A ``StageCore`` on Kafka: consume, process, produce outputs and state, commit."""
+    """A ``StageCore`` on Kafka: consume, process, then outputs + state + offsets in one
+    transaction."""
 
     def __init__(self, stage: Stage, section: Any, settings: Settings,
                  metrics: WorkerMetrics) -> None:
@@ -144,64 +150,123 @@ class StageLoop(BatchLoop):
         self.prefix = prefix
         self.state_topic = prefix + stage.state_topic if stage.state_topic else None
         self.core = StageCore(stage, stage.build(section))
-        self.producer = make_producer(settings.kafka.bootstrap)
+        # A stable id per worker slot: a restarted worker fences its crashed predecessor's
+        # open transaction at once instead of leaving readers waiting for it to time out.
+        slot = settings.web.port or os.getpid()
+        self.producer = make_producer(settings.kafka.bootstrap, **{
+            "transactional.id": f"{section.group_id}.{stage.name}.{socket.gethostname()}.{slot}",
+            "transaction.timeout.ms": TXN_TIMEOUT_S * 1000})
+        self.producer.init_transactions(TXN_TIMEOUT_S)
         self.pending_restore: set[int] = set()
+        self.rewinds = 0
         self._errors_seen = 0
+        self._offsets: list[TopicPartition] = []
 
     @property
     def processor(self) -> Processor:
         return self.core.processor
 
+    # -- partitions and state --------------------------------------------------------------------
     def on_assigned(self, partitions: list[tuple[str, int]]) -> None:
         if self.state_topic:
             self.pending_restore |= {p for _t, p in partitions}
 
     def on_revoked(self, partitions: list[tuple[str, int]]) -> None:
         gone = {p for _t, p in partitions}
-        # a partition number shared by several input topics stays while any of them stays
-        gone -= {p for _t, p in self.assigned}
         self.pending_restore -= gone
-        if gone:
-            self.core.drop(gone)
+        self.core.drop(gone)
 
-    def restore(self, partitions: set[int]) -> int:  # step 1
+    def restore_pending(self) -> None:  # step 1
+        if not self.pending_restore:
+            return
+        todo, self.pending_restore = self.pending_restore, set()
         assert self.state_topic is not None
         started = time.perf_counter()
         n = 0
-        for key, value, partition, headers in read_to_end(
-                self.settings.kafka.bootstrap, self.state_topic, partitions,
-                f"{self.group_id}-restore", with_headers=True):
-            self.core.restore(key, value, partition, headers)
+        for key, value, partition in read_to_end(self.settings.kafka.bootstrap,
+                                                 self.state_topic, todo,
+                                                 f"{self.group_id}-restore"):
+            self.core.restore(key, value, partition)
             n += 1
         log.info("%s: restored %d state records for partitions %s in %.2fs", self.name, n,
-                 sorted(partitions), time.perf_counter() - started)
-        return n
+                 sorted(todo), time.perf_counter() - started)
 
+    # -- a batch, timers -------------------------------------------------------------------------
     def process(self, records: list[Record]) -> None:
-        if self.pending_restore:
-            todo, self.pending_restore = self.pending_restore, set()
-            self.restore(todo)
-        self._emit(self.core.handle(records, time.time()))  # steps 2-4
+        self.restore_pending()
+        out = self.core.handle(records, time.time())  # step 2
+        self._transact(out, self.offsets_after(records))  # step 3
+
+    def commit(self, records: list[Record]) -> None:
+        """The offsets went with the transaction; only the bookkeeping is left."""
+        if self._offsets:
+            self.committed_now(self._offsets)
+            self._offsets = []
 
     def on_timer(self) -> None:
-        self._emit(self.core.on_timer(time.time()))
+        self.restore_pending()
+        self._transact(self.core.on_timer(time.time()), [])
 
     def on_idle(self) -> None:
-        self._emit(self.core.on_idle(time.time()))
+        self.restore_pending()
+        self._transact(self.core.on_idle(time.time()), [])
 
-    def _emit(self, out: list[Envelope]) -> None:
-        produce_durably(self.producer, (  # step 3
-            (self.prefix + EVENTS[ev.type].topic, record_key(ev),
-             orjson.dumps(ev.model_dump(mode="json", by_alias=True)), None, None)
-            for ev in out), 30.0, f"{self.name} stage outputs")
+    def _transact(self, out: list[Envelope], offsets: list[TopicPartition]) -> None:
         state = self.core.state_records()
         if state and self.state_topic is None:
             raise RuntimeError(f"stage {self.name!r} returned state but has no state_topic")
-        if state:
-            produce_durably(self.producer, (  # step 4
-                (self.state_topic, key, value, partition, headers)
-                for key, value, partition, headers in state), 30.0,
-                f"{self.name} state snapshots")
+        if not (out or state or offsets):
+            return
+        p = self.producer
+        try:
+            p.begin_transaction()
+            for ev in out:
+                self._produce(self.prefix + EVENTS[ev.type].topic, record_key(ev),
+                              orjson.dumps(ev.model_dump(mode="json", by_alias=True)))
+            for key, value, partition in state:
+                self._produce(self.state_topic, key, value, partition)
+            if offsets:
+                p.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(),
+                                              TXN_TIMEOUT_S)
+            p.commit_transaction(TXN_TIMEOUT_S)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if not err.txn_requires_abort():
+                raise
+            log.warning("%s: transaction aborted (%s); rewinding to the committed offsets",
+                        self.name, err)
+            p.abort_transaction(TXN_TIMEOUT_S)
+            self._rewind()
+            return
+        self._offsets = offsets
+        self._observe(out)
+
+    def _produce(self, topic: str, key: bytes, value: bytes | None,
+                 partition: int | None = None) -> None:
+        kwargs = {} if partition is None else {"partition": partition}
+        while True:
+            try:
+                self.producer.produce(topic, value, key=key, **kwargs)
+                return
+            except BufferError:
+                self.producer.poll(0.05)
+
+    def _rewind(self) -> None:
+        """Forget what the aborted transaction held: state again from the state topic, input
+        again from the committed offsets."""
+        self.rewinds += 1
+        partitions = {p for _t, p in self.assigned}
+        self.core.drop(partitions | {p for _t, p in self.core.last_offset})
+        if self.state_topic:
+            self.pending_restore |= partitions
+        tps = [TopicPartition(t, p) for t, p in self.assigned]
+        if tps:
+            for tp in self.consumer.committed(tps, timeout=TXN_TIMEOUT_S):
+                self.consumer.seek(TopicPartition(
+                    tp.topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_BEGINNING))
+        self._offsets = []
+
+    def _observe(self, out: list[Envelope]) -> None:
         m = self.metrics
         if out:
             m.stage_outputs.labels(self.name).inc(len(out))
@@ -209,6 +274,8 @@ class StageLoop(BatchLoop):
         if self.core.errors != self._errors_seen:
             m.stage_errors.labels(self.name).inc(self.core.errors - self._errors_seen)
             self._errors_seen = self.core.errors
+        for reason, n in getattr(self.processor, "dropped", {}).items():
+            m.stage_dropped.labels(self.name, reason).set(n)
         if self.stage.observe is not None:
             self.stage.observe(self.processor, m)
 

@@ -87,6 +87,12 @@ def _register(stage: Stage) -> None:
     if not (isinstance(stage.settings, type) and issubclass(stage.settings, StageSettings)):
         stage_section(stage.name, stage.settings)  # a section of its own: AIOPS_<NAME>_*
     if stage.state_topic is not None:
+        sources = {_topic_of(t) for t in stage.inputs}
+        if len(sources) != 1:
+            # the consumer's assignor does not keep equal partition numbers of several topics
+            # on one worker, so state per partition would be written by two owners
+            raise ValueError(f"stage {stage.name!r}: a stage with state reads one topic "
+                             f"(its inputs come from {sorted(sources)})")
         state = topic(stage.state_topic)
         if state.role != "state" or state.cleanup_policy != "compact":
             raise ValueError(f"stage {stage.name!r}: {state.name} must be a compacted state "

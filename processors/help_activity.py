@@ -8,9 +8,11 @@ Windows are tumbling and in event time. ``help.interactions`` is keyed by sessio
 article's views arrive on every partition: each partition counts its own share and emits one
 row per window (id ends in ``/p<partition>``); analysts ``sum()`` the rows. Sessions never span
 partitions, so the summed ``sessions`` is exact. A window closes once its partition's event
-time has passed its end by ``lateness_s``, or when nothing reached it for
+time has passed its end by ``lateness_s``, or when nothing reached its partition for
 ``window_s + lateness_s`` of wall time (a paused stream); interactions later than that are
-dropped and counted (``late``), never folded into a window that was already written.
+dropped and counted (``late``, exported as ``aiops_stage_dropped_events``), never folded into
+a window that was already written. The watermark is state too, so a restart cannot reopen
+a written window either.
 """
 
 from __future__ import annotations
@@ -68,9 +70,10 @@ class _Window:
     upvotes: int = 0
     downvotes: int = 0
     sessions: set[str] = field(default_factory=set)
-    touched: float = 0.0
-    watermark: float = 0.0
-    """The partition's event time when this window last changed (restores the watermark)."""
+
+
+_MARK = "~watermark/p"
+"""State key prefix of a partition's watermark (kept so a restart never reopens a window)."""
 
 
 class HelpActivityProcessor:
@@ -79,22 +82,34 @@ class HelpActivityProcessor:
         self.lateness_s = lateness_s
         self.windows: dict[str, _Window] = {}
         self.watermark: dict[int, float] = {}
+        """Per partition: its event time, or past it when its windows were closed idle."""
+        self.heard: dict[int, float | None] = {}
+        """Per partition: wall time of its last event (None: restored, not heard from yet)."""
         self.due: dict[int, list[tuple[float, str]]] = {}
         """Per partition, a heap of (event time a window closes at, key)."""
         self.dirty: set[str] = set()
+        self.dirty_marks: set[int] = set()
         self.closed: dict[str, int] = {}  # key -> partition, for the state tombstone
         self.late = 0
 
     def __len__(self) -> int:
         return len(self.windows)
 
+    @property
+    def dropped(self) -> dict[str, int]:
+        return {"late": self.late}
+
     def on_event(self, ev: HelpInteractionEvent, *, partition: int = -1, now: float
                  ) -> list[Envelope]:
+        self.heard[partition] = now
         d = ev.data
         if d.kind not in ("article_view", "vote") or not d.article_id:
             return []
         t = d.timestamp.timestamp()
-        mark = self.watermark[partition] = max(self.watermark.get(partition, t), t)
+        mark = max(self.watermark.get(partition, t), t)
+        if mark != self.watermark.get(partition):
+            self.watermark[partition] = mark
+            self.dirty_marks.add(partition)
         start = t - t % self.window_s
         if start + self.window_s + self.lateness_s <= mark:
             self.late += 1  # its window is closed (and written): never count it twice
@@ -113,7 +128,6 @@ class HelpActivityProcessor:
         else:
             w.downvotes += 1
         w.sessions.add(d.session_id)
-        w.touched, w.watermark = now, mark
         self.dirty.add(key)
         heap = self.due.get(partition, [])
         ready = []
@@ -122,13 +136,25 @@ class HelpActivityProcessor:
         return self._close(ready)
 
     def on_timer(self, now: float) -> list[Envelope]:
-        """Windows nothing reached for a window and the lateness close on the wall clock."""
+        """A partition nothing reached for a window and the lateness (a paused stream) gets
+        all its windows written; its watermark moves past them, so what still comes for them
+        is late instead of reopening a written window. A busy partition is never closed on
+        the wall clock, however far its event time lags behind."""
         idle = self.window_s + self.lateness_s
-        keys = [k for k, w in self.windows.items() if now - w.touched >= idle]
-        for k in keys:  # what still comes for these windows is late: they are written
-            w = self.windows[k]
-            self.watermark[w.partition] = max(self.watermark.get(w.partition, 0.0),
-                                              w.start + idle)
+        keys: list[str] = []
+        for p, heard in list(self.heard.items()):
+            if heard is None:
+                self.heard[p] = now  # restored: give it its full idle time from now
+                continue
+            if now - heard < idle:
+                continue
+            mine = [k for k, w in self.windows.items() if w.partition == p]
+            if mine:
+                self.watermark[p] = max(self.watermark.get(p, 0.0),
+                                        max(self.windows[k].start for k in mine) + idle)
+                self.dirty_marks.add(p)
+                keys += mine
+            self.due.pop(p, None)
         return self._close(keys)
 
     def _schedule(self, w: _Window, key: str) -> None:
@@ -157,26 +183,36 @@ class HelpActivityProcessor:
             k: (self.windows[k].partition, pickle.dumps(self.windows[k], protocol=5))
             for k in self.dirty}
         snaps.update({k: (p, None) for k, p in self.closed.items()})
+        snaps.update({f"{_MARK}{p}": (p, pickle.dumps(self.watermark[p], protocol=5))
+                      for p in self.dirty_marks if p in self.watermark})
         self.dirty.clear()
         self.closed.clear()
+        self.dirty_marks.clear()
         return snaps
 
     def restore(self, key: str, blob: bytes | None, partition: int) -> None:
+        self.heard[partition] = None
+        if key.startswith(_MARK):
+            if blob is not None:
+                self.watermark[partition] = max(self.watermark.get(partition, 0.0),
+                                                 float(pickle.loads(blob)))
+            return
         if blob is None:
             self.windows.pop(key, None)
             return
         w: _Window = pickle.loads(blob)  # our own changelog topic: trusted
+        if key not in self.windows:  # older versions of a key come first: schedule it once
+            self._schedule(w, key)
         self.windows[key] = w
-        self._schedule(w, key)
-        self.watermark[partition] = max(self.watermark.get(partition, 0.0), w.watermark)
 
     def drop_partitions(self, partitions: set[int]) -> None:
         for key in [k for k, w in self.windows.items() if w.partition in partitions]:
             del self.windows[key]
             self.dirty.discard(key)
         for p in partitions:
-            self.watermark.pop(p, None)
-            self.due.pop(p, None)
+            for d in (self.watermark, self.due, self.heard):
+                d.pop(p, None)
+            self.dirty_marks.discard(p)
 
 
 def activity_row(ev: HelpActivityEvent) -> dict:

@@ -14,11 +14,10 @@ A processor is plain Python (no Kafka, Faust or ClickHouse). The generic stage
   call, as ``{key: (partition, blob or None)}`` (None = deleted);
 - ``drop_partitions(partitions)`` when partitions were taken away (another worker owns them).
 
-The stage produces what these return, writes the snapshot to the stage's compacted state topic
-(to the partition its input came from), and only then commits the input offsets. It also
-records, with each state record, the last input offset applied, and skips records up to it
-after a restore: a crash between snapshot and commit never applies an event twice, so a
-processor needs no offset bookkeeping of its own.
+The stage writes what these return, the snapshot (to the stage's compacted state topic, to the
+partition its input came from) and the input offsets in one Kafka transaction: state and
+offsets always agree, so a processor needs no offset bookkeeping of its own and a crash never
+applies an event twice.
 """
 
 from __future__ import annotations

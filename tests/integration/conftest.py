@@ -90,9 +90,11 @@ class PipelineRun:
                 "AIOPS_CLICKHOUSE_CHDB_PATH": str(self.chdb_path),
                 "AIOPS_INGEST_BATCH_MAX_WAIT_S": "0.2", **stages, **self.extra_env}
 
-    def start_worker(self, **env: str) -> WorkerProcess:
+    def start_worker(self, port: int | None = None, **env: str) -> WorkerProcess:
+        """``port``: reuse a killed worker's web port, i.e. its slot (and transactional ids)."""
         n = len(self.workers)
-        w = WorkerProcess({**self.env(), **env}, self.workdir / f"worker-{n}.log", free_port())
+        w = WorkerProcess({**self.env(), **env}, self.workdir / f"worker-{n}.log",
+                          port or free_port())
         self.workers.append(w)
         return w.start()
 

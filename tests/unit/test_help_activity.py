@@ -57,13 +57,50 @@ def test_articles_and_tenants_are_counted_apart() -> None:
     assert got == [("acme", "kb-1", 1), ("acme", "kb-2", 1), ("globex", "kb-1", 1)]
 
 
-def test_a_quiet_window_closes_on_the_wall_clock_and_later_views_are_late() -> None:
+def test_a_quiet_partition_is_written_on_the_wall_clock_and_later_views_are_late() -> None:
     proc = HelpActivityProcessor(window_s=60, lateness_s=30)
-    feed(proc, [hi(1)])  # touched at wall time 1000
+    feed(proc, [hi(1)])  # heard at wall time 1000
     assert proc.on_timer(now=1000 + 89) == []
     [row] = proc.on_timer(now=1000 + 90)
     assert row.data.views == 1 and len(proc) == 0
-    assert feed(proc, [hi(2)]) == [] and proc.late == 1, "its row is written: never twice"
+    assert feed(proc, [hi(2)]) == [] and proc.dropped == {"late": 1}, "written: never twice"
+    # the next window was never opened: its views still count
+    feed(proc, [hi(61)])
+    assert len(proc) == 1 and proc.late == 1
+
+
+def test_a_busy_partition_is_never_closed_on_the_wall_clock() -> None:
+    """Event time slower than wall time (a lagging or slow replay) drops nothing."""
+    proc = HelpActivityProcessor(window_s=60, lateness_s=30)
+    for i in range(10):  # one event every 50 s of wall time, 1 s of event time each
+        proc.on_event(hi(i, article=f"kb-{i % 2}"), partition=0, now=1000.0 + 50 * i)
+        assert proc.on_timer(now=1000.0 + 50 * i + 49) == []
+    assert proc.late == 0 and sum(w.views for w in proc.windows.values()) == 10
+
+
+def test_a_restart_never_reopens_a_written_window() -> None:
+    """The watermark is state: after a restore, a view for a window closed idle is late."""
+    first = HelpActivityProcessor(window_s=60, lateness_s=30)
+    feed(first, [hi(s) for s in range(7)])
+    [row] = first.on_timer(now=2000.0)
+    assert row.data.views == 7
+    second = HelpActivityProcessor(window_s=60, lateness_s=30)
+    for key, (partition, blob) in first.snapshot().items():
+        second.restore(key, blob, partition)
+    assert feed(second, [hi(8)]) == [] and second.late == 1
+    assert len(second) == 0
+
+
+def test_restored_windows_get_their_full_idle_time_after_a_restart() -> None:
+    first = HelpActivityProcessor(window_s=60, lateness_s=30)
+    feed(first, [hi(1)])
+    second = HelpActivityProcessor(window_s=60, lateness_s=30)
+    for key, (partition, blob) in first.snapshot().items():
+        second.restore(key, blob, partition)
+    assert second.on_timer(now=99_999.0) == []  # first timer after the restart starts the clock
+    assert second.on_timer(now=99_999.0 + 89) == []
+    [row] = second.on_timer(now=99_999.0 + 90)
+    assert row.data.views == 1
 
 
 def test_snapshot_and_restore_continue_exactly() -> None:

@@ -67,3 +67,35 @@ def test_settings_are_frozen() -> None:
     s = Settings()
     with pytest.raises(ValidationError):
         s.kafka.bootstrap = "x:1"  # type: ignore[misc]
+
+
+def test_a_stage_settings_model_keeps_its_validators_and_names_cannot_clash(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import BaseModel, field_validator
+
+    from config.settings import stage_section
+
+    class Params(BaseModel):
+        mode: str = "a"
+
+        @field_validator("mode")
+        @classmethod
+        def _ab(cls, v: str) -> str:
+            if v not in ("a", "b"):
+                raise ValueError("mode must be a or b")
+            return v
+
+    from config.settings import _SECTIONS
+
+    cls = stage_section("unit-test-stage", Params)
+    try:
+        assert stage_section("unit-test-stage", Params) is cls
+        monkeypatch.setenv("AIOPS_UNIT_TEST_STAGE_MODE", "c")
+        with pytest.raises(ValueError, match="mode must be a or b"):
+            cls()
+        monkeypatch.setenv("AIOPS_UNIT_TEST_STAGE_MODE", "b")
+        assert cls().mode == "b" and cls().group_id == "aiops-unit-test-stage"
+    finally:
+        del _SECTIONS["AIOPS_UNIT_TEST_STAGE_"]  # other tests see only the real sections
+    with pytest.raises(ValueError, match="already another section's prefix"):
+        stage_section("web")
