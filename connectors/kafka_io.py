@@ -73,6 +73,21 @@ def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> 
             log.warning("could not delete topic: %s", exc)
 
 
+def delete_groups(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> None:
+    """Best effort: consumer groups of a finished run (demo, test, benchmark) go with it."""
+    client = admin(bootstrap)
+    existing = {g.group_id for g in client.list_consumer_groups(
+        request_timeout=timeout_s).result(timeout_s).valid}
+    names = [n for n in names if n in existing]
+    if not names:
+        return
+    for future in client.delete_consumer_groups(names, request_timeout=timeout_s).values():
+        try:
+            future.result()
+        except KafkaException as exc:
+            log.warning("could not delete consumer group: %s", exc)
+
+
 def make_producer(bootstrap: str, **overrides: object) -> Producer:
     """Idempotent, acks=all producer that batches (linger) instead of awaiting each send."""
     conf: dict[str, object] = {

@@ -16,6 +16,7 @@ from connectors.demo_source import DemoStream
 from connectors.kafka_io import (
     admin,
     check_broker,
+    delete_groups,
     delete_topics,
     ensure_topics,
     make_producer,
@@ -24,7 +25,7 @@ from connectors.kafka_io import (
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from pipelines.stages import STAGES, env_prefix, stage_env
 from schemas.registry import sink_topics
-from schemas.topics import topic_for_type
+from schemas.topics import TOPICS, topic_for_type
 
 DEMO_DB = Path("var/demo/chdb")
 
@@ -96,6 +97,15 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
     click.echo(f"Done in {finished - started:.1f}s "
                f"({len(events) / max(finished - started, 1e-9):,.0f} events/s end to end).\n")
     _summary(settings, metrics_text)
+    _cleanup(settings, env)
+
+
+def _cleanup(settings: Settings, env: dict[str, str]) -> None:
+    """The run's topics and consumer groups go; its database stays for the queries above."""
+    k = settings.kafka
+    delete_topics(k.bootstrap, [k.topic_prefix + t.name for t in TOPICS])
+    delete_groups(k.bootstrap, [settings.ingest.group_id] + [
+        env[env_prefix(st.name) + "GROUP_ID"] for st in STAGES])
 
 
 def _follow(label: str, settings: Settings, group: str, targets: dict, worker: WorkerProcess,

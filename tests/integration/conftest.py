@@ -17,6 +17,7 @@ from connectors.clickhouse import ClickHouseSink, open_clickhouse
 from connectors.kafka_io import (
     KafkaUnavailable,
     check_broker,
+    delete_groups,
     delete_topics,
     ensure_topics,
     make_producer,
@@ -129,3 +130,5 @@ def pipeline(bootstrap: str, tmp_path: Path) -> Iterator[PipelineRun]:
     for w in run.workers:
         w.kill()
     delete_topics(bootstrap, [run.prefix + t.name for t in TOPICS])
+    delete_groups(bootstrap, [run.group] + [g for k, g in run.env().items()
+                                            if k.endswith("_GROUP_ID")])
