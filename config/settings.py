@@ -67,7 +67,8 @@ class IngestSettings(BaseSettings):
     batch_max_wait_s: float = Field(0.5, gt=0, le=60,
                                     description="...or after this many seconds")
     max_event_bytes: int = Field(256 * 1024, ge=256,
-                                 description="Larger records go to the DLQ as 'oversized'")
+                                 description="Larger records go to the DLQ as 'oversized'; "
+                                 "the gateway answers 413 for them")
     sink_retries: int = Field(5, ge=0, description="Retries of a failed sink write before "
                               "the worker stops (loudly, offsets uncommitted)")
     sink_retry_backoff_s: float = Field(0.5, ge=0, description="First retry backoff; doubles")
@@ -148,6 +149,11 @@ class GatewaySettings(BaseSettings):
                                         description="More events in one request get 413")
     ack_timeout_s: float = Field(10.0, gt=0,
                                  description="How long to wait for Kafka's acks before 503")
+    body_timeout_s: float = Field(30.0, gt=0, le=3600, description="Longest a client may take "
+                                  "to send a request body; slower ones get 408 and are closed")
+    idle_timeout_s: float = Field(30.0, gt=0, le=3600, description="A connection idle this long, "
+                                  "or still sending its request headers this long after it "
+                                  "opened or was last answered, is closed")
 
 
 class Settings(BaseModel):

@@ -19,7 +19,8 @@ class TokenConfigError(ValueError):
 
 
 def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogateescape: aiohttp hands over undecodable header bytes that way; no 500 for them
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class TokenTable:
