@@ -78,7 +78,7 @@ def delete_groups(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> 
     client = admin(bootstrap)
     existing = {g.group_id for g in client.list_consumer_groups(
         request_timeout=timeout_s).result(timeout_s).valid}
-    names = [n for n in names if n in existing]
+    names = [n for n in dict.fromkeys(names) if n in existing]  # a duplicate fails the call
     if not names:
         return
     for future in client.delete_consumer_groups(names, request_timeout=timeout_s).values():

@@ -16,6 +16,8 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+
 from connectors.kafka_io import committed_offsets, end_offsets
 
 
@@ -94,13 +96,17 @@ def wait_caught_up(bootstrap: str, group_id: str, targets: dict[tuple[str, int],
 
     Returns the time it happened (``time.time()``); raises ``TimeoutError`` with the gap.
     """
-    start = committed_offsets(bootstrap, group_id, targets)
+    start = _committed_retrying(bootstrap, group_id, targets, timeout_s)
     total = sum(max(0, targets[tp] - start[tp]) for tp in targets)
     deadline = time.monotonic() + timeout_s
     while True:
         if worker is not None:
             worker.check_alive()
-        now = committed_offsets(bootstrap, group_id, targets)
+        try:
+            now = committed_offsets(bootstrap, group_id, targets)
+        except KafkaException:  # stable offsets wait for an open transaction: ask again
+            time.sleep(poll_s)
+            continue
         done = sum(max(0, min(now[tp], targets[tp]) - start[tp]) for tp in targets)
         if on_progress:
             on_progress(done, total)
@@ -110,6 +116,18 @@ def wait_caught_up(bootstrap: str, group_id: str, targets: dict[tuple[str, int],
             raise TimeoutError(f"group {group_id} committed {done} of {total} records in "
                                f"{timeout_s:.0f}s")
         time.sleep(poll_s)
+
+
+def _committed_retrying(bootstrap: str, group_id: str, targets: dict, timeout_s: float
+                        ) -> dict[tuple[str, int], int]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return committed_offsets(bootstrap, group_id, targets)
+        except KafkaException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def targets_for(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:

@@ -42,6 +42,11 @@ from schemas.validation import parse_event
 
 log = logging.getLogger(__name__)
 TXN_TIMEOUT_S = 30
+"""How long a transactional call (init, send offsets, commit, abort) may take."""
+TXN_BROKER_TIMEOUT_MS = 15_000
+"""transaction.timeout.ms: a worker that dies mid-transaction holds readers of its outputs
+and state this long (plus the broker's check interval) unless it is restarted in its slot.
+A transaction spans only the produce and commit of one batch, far less."""
 StateRecord = tuple[bytes, bytes | None, int]
 """(key, value or None for deleted, partition) for the state topic."""
 
@@ -155,7 +160,7 @@ class StageLoop(BatchLoop):
         slot = settings.web.port or os.getpid()
         self.producer = make_producer(settings.kafka.bootstrap, **{
             "transactional.id": f"{section.group_id}.{stage.name}.{socket.gethostname()}.{slot}",
-            "transaction.timeout.ms": TXN_TIMEOUT_S * 1000})
+            "transaction.timeout.ms": TXN_BROKER_TIMEOUT_MS})
         self.producer.init_transactions(TXN_TIMEOUT_S)
         self.pending_restore: set[int] = set()
         self.rewinds = 0
@@ -261,10 +266,23 @@ class StageLoop(BatchLoop):
             self.pending_restore |= partitions
         tps = [TopicPartition(t, p) for t, p in self.assigned]
         if tps:
-            for tp in self.consumer.committed(tps, timeout=TXN_TIMEOUT_S):
+            for tp in self._committed(tps):
                 self.consumer.seek(TopicPartition(
                     tp.topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_BEGINNING))
         self._offsets = []
+
+    def _committed(self, tps: list[TopicPartition]) -> list[TopicPartition]:
+        """Committed offsets; stable ones wait for another worker's open transaction on these
+        partitions, which the broker aborts within its transaction timeout."""
+        deadline = time.monotonic() + 3 * TXN_TIMEOUT_S
+        while True:
+            try:
+                return self.consumer.committed(tps, timeout=TXN_TIMEOUT_S)
+            except KafkaException as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("%s: committed offsets not available yet (%s); retrying",
+                            self.name, exc)
 
     def _observe(self, out: list[Envelope]) -> None:
         m = self.metrics
