@@ -50,10 +50,26 @@ class ClickHouseSettings(BaseSettings):
     database: str = Field("aiops", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
                           description="Database holding the tables")
     chdb_path: Path = Field(Path("var/chdb"), description="On-disk directory of embedded chdb")
+    rollups: bool = Field(True, description="Keep the rollup tables (filled by materialized "
+                          "views on insert) that named queries read; false: raw tables only")
+    metrics_ttl_days: int = Field(7, ge=1, le=36500, description="Days raw metric samples are "
+                                  "kept after ingestion (the rollups keep their summaries)")
+    rollup_1m_ttl_days: int = Field(90, ge=0, le=36500, description="Days 1-minute rollup rows "
+                                    "are kept after their last write (0 = kept)")
+    rollup_1h_ttl_days: int = Field(730, ge=0, le=36500, description="Days 1-hour rollup rows "
+                                    "are kept after their last write (0 = kept)")
+    rollup_1d_ttl_days: int = Field(0, ge=0, le=36500, description="Days 1-day rollup rows and "
+                                    "incident summaries are kept (0 = kept)")
 
     @property
     def transport(self) -> Literal["chdb", "server"]:
         return "server" if self.url else "chdb"
+
+    @property
+    def ttl_days(self) -> dict[str, int]:
+        """Retention by what it applies to: raw ``metrics`` and each rollup level."""
+        return {"metrics": self.metrics_ttl_days, "1m": self.rollup_1m_ttl_days,
+                "1h": self.rollup_1h_ttl_days, "1d": self.rollup_1d_ttl_days}
 
 
 class IngestSettings(BaseSettings):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from pipelines.formatting import format_csv, format_table
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES_SCRIPT = ROOT / "scripts" / "services.sh"
 
@@ -154,7 +156,17 @@ def gateway(port: int | None) -> None:
 
 
 @main.command()
-@click.argument("sql")
+@click.argument("sql", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the named queries and exit")
+@click.option("--tenant", default=None, help="Named query: only this tenant (an admin's filter; "
+              "tenant credentials are always filtered by the endpoint or row policies)")
+@click.option("--since", default=None, help="Named query: start of the range: 90m, 24h, 30d, "
+              "1y, an ISO date or time  [default: 24h]")
+@click.option("--until", default=None, help="Named query: end of the range [default: now]")
+@click.option("--limit", default=20, show_default=True, help="Named query: rows at most")
+@click.option("--no-rollups", is_flag=True, help="Named query: read raw rows only (to compare)")
+@click.option("--show-sql", is_flag=True, help="Named query: print its SQL, and which table "
+              "answers which part of the range, instead of running it")
 @click.option("--format", "fmt", default="table", type=click.Choice(["table", "json", "csv"]),
               show_default=True)
 @click.option("--user", envvar="CLICKHOUSE_USER", default=None,
@@ -163,8 +175,15 @@ def gateway(port: int | None) -> None:
 @click.option("--password", envvar="CLICKHOUSE_PASSWORD", default=None,
               help="Its password: AIOPS_WEB_ADMIN_TOKEN or the tenant's gateway token "
               "[env CLICKHOUSE_PASSWORD]")
-def query(sql: str, fmt: str, user: str | None, password: str | None) -> None:
-    """Run SQL against the pipeline's ClickHouse (embedded chdb unless AIOPS_CLICKHOUSE_URL).
+def query(sql: str | None, list_: bool, tenant: str | None, since: str | None,
+          until: str | None, limit: int, no_rollups: bool, show_sql: bool, fmt: str,
+          user: str | None, password: str | None) -> None:
+    """Run SQL, or a named query, against the pipeline's ClickHouse (embedded chdb unless
+    AIOPS_CLICKHOUSE_URL).
+
+    \b
+    aiops query "SELECT ..."                       read-only SQL
+    aiops query NAME [--tenant T] [--since 24h]    a named query (aiops query --list)
 
     While a worker owns the embedded database, the query goes to that worker's read-only SQL
     endpoint (its lock file names it; docs/querying.md); otherwise it opens the files directly.
@@ -172,7 +191,23 @@ def query(sql: str, fmt: str, user: str | None, password: str | None) -> None:
     """
     import orjson
 
-    rows = _query_rows(_settings(), sql, user, password)
+    from pipelines.named_queries import NAMED_QUERIES, command_sql
+
+    if list_:
+        rows = [{"name": q.name, "description": q.description} for q in NAMED_QUERIES.values()]
+    elif not sql:
+        raise click.UsageError("give SQL or a named query (aiops query --list names them)")
+    else:
+        s = _settings()
+        try:
+            sql, plan = command_sql(sql, s.clickhouse, since=since, until=until, tenant=tenant,
+                                    limit=limit, rollups=not no_rollups, show=show_sql)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        if show_sql:
+            click.echo(f"{plan}\n{sql}")
+            return
+        rows = _query_rows(s, sql, user, password)
     if isinstance(rows, bytes):  # the SQL chose its own FORMAT: print what the worker sent
         click.echo(rows.decode(errors="replace"), nl=False)
     elif fmt == "json":
@@ -210,33 +245,6 @@ def _query_rows(s, sql: str, user: str | None, password: str | None) -> list[dic
         return _guard(sink.query, sql)
     finally:
         sink.close()
-
-
-def format_csv(rows: list[dict]) -> str:
-    import csv
-    import io
-
-    import orjson
-
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    if rows:
-        w.writerow(list(rows[0]))
-    for r in rows:
-        w.writerow([v if v is None or isinstance(v, str | int | float) else
-                    orjson.dumps(v, default=str).decode() for v in r.values()])
-    return out.getvalue()
-
-
-def format_table(rows: list[dict]) -> str:
-    if not rows:
-        return "(no rows)"
-    cols = list(rows[0])
-    cells = [[str(r.get(c, "")) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
-    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
 
 
 @main.command()
@@ -360,6 +368,27 @@ def bench_pipeline(events: int, as_json: bool, rate: int, timeout: float) -> Non
     from benchmarks.pipeline import run
 
     _guard(run, _settings(), events=events, as_json=as_json, timeout_s=timeout, rate=rate)
+
+
+@bench.command("query")
+@click.option("--rows", default=100_000_000, show_default=True,
+              help="Synthetic metric samples over a year (other tables in proportion)")
+@click.option("--interval-s", default=60, show_default=True,
+              help="Seconds between samples of a series (sets the number of series)")
+@click.option("--baseline-rows", default=20_000_000, show_default=True,
+              help="Rows also inserted without the views, for the insert-rate ratio")
+@click.option("--chunk-rows", default=10_000_000, show_default=True,
+              help="Rows per INSERT ... SELECT")
+@click.option("--keep", is_flag=True, help="Keep the database under var/bench")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_query(rows, interval_s, baseline_rows, chunk_rows, keep, as_json) -> None:
+    """Rollups and named queries at scale in a throw-away embedded ClickHouse (var/bench):
+    insert rate with the rollup views vs without, and every named query over 1 h, 1 d, 30 d
+    and 1 y from the rollups and from raw rows."""
+    from benchmarks.query import run
+
+    _guard(run, _settings(), rows=rows, interval_s=interval_s, baseline_rows=baseline_rows,
+           chunk_rows=chunk_rows, as_json=as_json, keep=keep)
 
 
 def _guard(fn, *args, **kwargs):

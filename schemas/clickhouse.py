@@ -6,11 +6,16 @@ registry (``schemas.registry``).
 Every table is a ReplacingMergeTree whose sorting key ends in the event id (or, for the DLQ,
 the Kafka coordinates), so a re-delivered event collapses into one row. Read with ``FINAL``
 (or through the ``*_v`` views, which add it) to see each event once even before merges.
+
+Every column carries a COMMENT (``col``): docs/tables.md is generated from them
+(``python -m pipelines.docgen``), so the docs cannot drift from the DDL. Rollups over these
+tables: ``schemas/rollups.py``.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,8 +27,79 @@ DEFAULT_DATABASE = "aiops"
 TS = "DateTime64(3, 'UTC')"
 LC = "LowCardinality(String)"
 ATTRS = "Map(LowCardinality(String), String)"
-_COMMON_HEAD = f"id String, tenant_id {LC}, ts {TS}"
-_COMMON_TAIL = f"source {LC}, event_time {TS}, ingested_at {TS} DEFAULT now64(3)"
+
+
+def sql_string(value: str) -> str:
+    """A ClickHouse string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def col(name: str, type_: str, comment: str) -> str:
+    """One column definition with its COMMENT: docs/tables.md is generated from these."""
+    return f"{name} {type_} COMMENT {sql_string(comment)}"
+
+
+def cols(*defs: str) -> str:
+    return ", ".join(defs)
+
+
+def _head(ts: str) -> str:
+    return cols(col("id", "String", "CloudEvents id of the event: the deduplication key"),
+                col("tenant_id", LC, "Tenant, stamped by the ingest side from credentials"),
+                col("ts", TS, f"{ts}; the partition key"))
+
+
+_TAIL = cols(
+    col("source", LC, "CloudEvents source"),
+    col("event_time", TS, "CloudEvents time: when the event was emitted"),
+    col("ingested_at", f"{TS} DEFAULT now64(3)",
+        "When the row was inserted: the ReplacingMergeTree version, and where the TTL counts "
+        "from"))
+_RESOURCE = cols(col("site", LC, "Site (our own resource attribute)"),
+                 col("service", LC, "service.name"), col("host", LC, "host.name"))
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDef:
+    name: str
+    type: str
+    default: str
+    comment: str
+
+
+def column_defs(columns: str) -> list[ColumnDef]:
+    """The column list of a DDL split back into columns (commas inside types, defaults and
+    quoted comments are not separators)."""
+    parts, depth, quoted, cur = [], 0, False, []
+    i = 0
+    while i < len(columns):
+        ch = columns[i]
+        if quoted and ch == "\\":
+            cur.append(columns[i:i + 2])
+            i += 2
+            continue
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "([":
+            depth += 1
+        elif not quoted and ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0 and not quoted:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    parts.append("".join(cur).strip())
+    out = []
+    for part in filter(None, parts):
+        m = re.fullmatch(r"(\w+)\s+(.*?)(?:\s+DEFAULT\s+(.*?))?"
+                         r"(?:\s+COMMENT\s+'((?:[^'\\]|\\.)*)')?", part, re.S)
+        if m is None:
+            raise ValueError(f"cannot read the column definition {part!r}")
+        comment = re.sub(r"\\(.)", r"\1", m.group(4) or "")
+        out.append(ColumnDef(m.group(1), m.group(2), m.group(3) or "", comment))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +118,16 @@ class Table:
             f"PARTITION BY toDate(ts) ORDER BY ({self.order_by}) "
             # Retention counts from ingestion, not from the event's own time: a TTL on `ts`
             # would silently drop a backfill or replay of old data (NAB's are from 2014).
-            f"TTL toDateTime(ingested_at) + INTERVAL {self.ttl_days} DAY "
-            f"COMMENT '{self.comment}'",
+            f"{self.ttl_clause()} COMMENT {sql_string(self.comment)}",
             f"CREATE VIEW IF NOT EXISTS {database}.{self.name}_v AS "
             f"SELECT * FROM {database}.{self.name} FINAL",
         ]
+
+    def ttl_clause(self) -> str:
+        return f"TTL toDateTime({self.version_column}) + INTERVAL {self.ttl_days} DAY"
+
+    def column_defs(self) -> list[ColumnDef]:
+        return column_defs(self.columns)
 
 
 TABLES: dict[str, Table] = {
@@ -54,44 +135,65 @@ TABLES: dict[str, Table] = {
     for t in (
         Table(
             "metrics",
-            f"{_COMMON_HEAD}, name {LC}, value Float64, unit {LC}, site {LC}, service {LC}, "
-            f"host {LC}, resource {ATTRS}, {_COMMON_TAIL}",
+            cols(_head("Sample time"), col("name", LC, "Metric name, e.g. system.cpu.utilization"),
+                 col("value", "Float64", "Sample value"), col("unit", LC, "UCUM unit"),
+                 _RESOURCE,
+                 col("resource", ATTRS, "Every resource attribute under its OpenTelemetry name"),
+                 _TAIL),
             "tenant_id, name, site, host, ts, id",
-            30,
+            7,
             "Raw metric samples, one row per event id",
         ),
         Table(
             "alerts",
-            f"{_COMMON_HEAD}, status {LC}, fingerprint String, alertname {LC}, severity {LC}, "
-            f"site {LC}, service {LC}, host {LC}, labels {ATTRS}, annotations {ATTRS}, "
-            f"ends_at Nullable({TS}), generator_url String, {_COMMON_TAIL}",
+            cols(_head("Alert startsAt"), col("status", LC, "firing or resolved"),
+                 col("fingerprint", "String", "Alertmanager fingerprint: one alert's identity"),
+                 col("alertname", LC, "alertname label"), col("severity", LC, "severity label"),
+                 col("site", LC, "site label"), col("service", LC, "service (or job) label"),
+                 col("host", LC, "host (or instance) label"), col("labels", ATTRS, "All labels"),
+                 col("annotations", ATTRS, "All annotations"),
+                 col("ends_at", f"Nullable({TS})", "endsAt, when the alert says it ended"),
+                 col("generator_url", "String", "generatorURL"), _TAIL),
             "tenant_id, alertname, fingerprint, ts, id",
             90,
             "Alert notifications as received (Alertmanager v4 fields), one row per event id",
         ),
         Table(
             "ticket_events",
-            f"{_COMMON_HEAD}, ticket_id String, action {LC}, subject String, text String, "
-            f"priority {LC}, status {LC}, requester String, site {LC}, service {LC}, "
-            f"channel {LC}, {_COMMON_TAIL}",
+            cols(_head("When the ticket event happened"), col("ticket_id", "String", "Ticket id"),
+                 col("action", LC, "created, commented, status_changed or closed"),
+                 col("subject", "String", "Subject"), col("text", "String", "Body or comment"),
+                 col("priority", LC, "Priority"), col("status", LC, "Status after the event"),
+                 col("requester", "String", "Who asked"), col("site", LC, "Site it is about"),
+                 col("service", LC, "Service it is about"),
+                 col("channel", LC, "email, chat, phone, ..."), _TAIL),
             "tenant_id, ticket_id, ts, id",
             365,
             "Help-desk ticket events, one row per event id",
         ),
         Table(
             "help_interactions",
-            f"{_COMMON_HEAD}, kind {LC}, session_id String, user_id String, article_id String, "
-            f"vote {LC}, query String, result_count Nullable(UInt32), site {LC}, service {LC}, "
-            f"{_COMMON_TAIL}",
+            cols(_head("Interaction time"),
+                 col("kind", LC, "article_view, vote, search or chat_question"),
+                 col("session_id", "String", "Help-center session"),
+                 col("user_id", "String", "User, if known"),
+                 col("article_id", "String", "Article read or voted on"),
+                 col("vote", LC, "up or down (votes only)"),
+                 col("query", "String", "Search or chatbot text"),
+                 col("result_count", "Nullable(UInt32)", "Results a search found (searches only)"),
+                 col("site", LC, "Site"), col("service", LC, "Service"), _TAIL),
             "tenant_id, kind, ts, id",
             180,
             "Help-center interactions, one row per event id",
         ),
         Table(
             "help_activity",
-            f"{_COMMON_HEAD}, article_id String, window_s UInt32, views UInt32, "
-            f"upvotes UInt32, downvotes UInt32, sessions UInt32, partition Int16, "
-            f"{_COMMON_TAIL}",
+            cols(_head("Window start"), col("article_id", "String", "Article"),
+                 col("window_s", "UInt32", "Window length in seconds"),
+                 col("views", "UInt32", "Article views in the window"),
+                 col("upvotes", "UInt32", "Up votes"), col("downvotes", "UInt32", "Down votes"),
+                 col("sessions", "UInt32", "Distinct sessions (they never span partitions)"),
+                 col("partition", "Int16", "Input partition the row counts"), _TAIL),
             "tenant_id, article_id, ts, id",
             180,
             "Help-center views, votes and sessions per article per window, one row per "
@@ -99,46 +201,76 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "anomalies",
-            f"{_COMMON_HEAD}, series_id String, name {LC}, value Float64, score Float32, "
-            f"expected Nullable(Float64), lower Nullable(Float64), upper Nullable(Float64), "
-            f"detector {LC}, is_anomaly Bool, site {LC}, service {LC}, host {LC}, "
-            f"resource {ATTRS}, {_COMMON_TAIL}",
+            cols(_head("Sample time"),
+                 col("series_id", "String", "Series: tenant, metric name, resource attributes"),
+                 col("name", LC, "Metric name"), col("value", "Float64", "Sample value"),
+                 col("score", "Float32", "Anomaly score, 0..1"),
+                 col("expected", "Nullable(Float64)", "Expected value, if the detector has one"),
+                 col("lower", "Nullable(Float64)", "Lower edge of the normal band"),
+                 col("upper", "Nullable(Float64)", "Upper edge of the normal band"),
+                 col("detector", LC, "Detector name"),
+                 col("is_anomaly", "Bool", "The detector's verdict"), _RESOURCE,
+                 col("resource", ATTRS, "Every resource attribute"), _TAIL),
             "tenant_id, name, series_id, ts, id",
             30,
             "Detector verdicts on metric samples (anomalous ones, or all if configured)",
         ),
         Table(
             "incidents",
-            f"{_COMMON_HEAD}, incident_id String, version UInt32, state {LC}, title String, "
-            f"severity {LC}, sites Array(LowCardinality(String)), "
-            f"services Array(LowCardinality(String)), hosts Array(String), "
-            f"first_seen {TS}, last_seen {TS}, alert_fingerprints Array(String), "
-            f"alert_count UInt32, suppressed Bool, merged_into Nullable(String), {_COMMON_TAIL}",
+            cols(_head("last_seen of this version"), col("incident_id", "String", "Incident"),
+                 col("version", "UInt32", "Version; the highest is current"),
+                 col("state", LC, "open, updated or resolved"), col("title", "String", "Title"),
+                 col("severity", LC, "Highest severity of the members"),
+                 col("sites", f"Array({LC})", "Sites involved"),
+                 col("services", f"Array({LC})", "Services involved"),
+                 col("hosts", "Array(String)", "Hosts involved"),
+                 col("first_seen", TS, "Earliest startsAt of its alerts"),
+                 col("last_seen", TS, "Last activity of its alerts"),
+                 col("alert_fingerprints", "Array(String)", "Member alerts"),
+                 col("alert_count", "UInt32", "Number of member alerts"),
+                 col("suppressed", "Bool", "Every member silenced or inhibited"),
+                 col("merged_into", "Nullable(String)",
+                     "Set on the last version of an incident folded into another"), _TAIL),
             "tenant_id, incident_id, version, id",
             365,
             "Incident versions; the highest version of an incident_id is current",
         ),
         Table(
             "alert_assignments",
-            f"{_COMMON_HEAD}, alert_event_id String, fingerprint String, kind {LC}, "
-            f"status {LC}, incident_id String, template_id String, "
-            f"suppressed_by Array(LowCardinality(String)), {_COMMON_TAIL}",
+            cols(_head("When the clustering stage handled the alert"),
+                 col("alert_event_id", "String", "alerts.id of the notification"),
+                 col("fingerprint", "String", "Alert fingerprint"),
+                 col("kind", LC, "new, repeat, resolved, stale, refire, orphan or remark"),
+                 col("status", LC, "firing or resolved"),
+                 col("incident_id", "String", "Incident it joined (empty: none)"),
+                 col("template_id", "String", "Mined text template"),
+                 col("suppressed_by", f"Array({LC})", "silence:<name>, inhibit:<rule>"),
+                 _TAIL),
             "tenant_id, incident_id, ts, id",
             90,
             "Which incident each alert notification joined (join alerts on alert_event_id)",
         ),
         Table(
             "dlq",
-            f"id String, tenant_id {LC}, ts {TS}, source_topic {LC}, partition UInt32, "
-            f"offset UInt64, reason_code {LC}, error String, raw_base64 String, "
-            f"raw_preview String, raw_size UInt32, ingested_at {TS} DEFAULT now64(3)",
+            cols(col("id", "String", "topic/partition/offset of the record"),
+                 col("tenant_id", LC, "Tenant, when it could be read"),
+                 col("ts", TS, "Kafka timestamp of the record; the partition key"),
+                 col("source_topic", LC, "Topic the record came from"),
+                 col("partition", "UInt32", "Its partition"), col("offset", "UInt64", "Its offset"),
+                 col("reason_code", LC, "not_json, unknown_type, wrong_topic, missing_tenant, "
+                     "schema or oversized"),
+                 col("error", "String", "Message naming the bad field"),
+                 col("raw_base64", "String", "The exact bytes, base64"),
+                 col("raw_preview", "String", "First KiB as UTF-8"),
+                 col("raw_size", "UInt32", "Size of the record in bytes"),
+                 col("ingested_at", f"{TS} DEFAULT now64(3)",
+                     "When the row was inserted: version and TTL start")),
             "source_topic, partition, offset",
             30,
             "Invalid input: one row per Kafka record (topic, partition, offset)",
         ),
     )
 }
-
 
 
 def register_table(table: Table) -> Table:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from schemas.clickhouse import TABLES, extra_views
+from schemas.rollups import rollup_tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,8 @@ def ch_string(value: str) -> str:
 def setup_statements(who: Principal, limits: Limits, database: str,
                      requested: Mapping[str, str]) -> list[str]:
     """What runs on the query's connection before the query: limits, the tenant's filters
-    (every table of ``TABLES`` has ``tenant_id``), client settings, then readonly."""
+    (every table of ``TABLES`` and every rollup has ``tenant_id``), client settings, then
+    readonly."""
     values = {"max_execution_time": str(limits.timeout_s),
               "max_result_bytes": str(limits.max_result_bytes),
               "max_memory_usage": str(limits.max_memory_bytes),
@@ -150,7 +152,7 @@ def setup_statements(who: Principal, limits: Limits, database: str,
     if who.tenant is not None:
         cond = f"tenant_id = {ch_string(who.tenant)}"
         filters = ", ".join(f"{ch_string(f'{database}.{t}')}: {ch_string(cond)}"
-                            for t in TABLES)
+                            for t in [*TABLES, *rollup_tables()])
         parts.append(f"additional_table_filters = {{{filters}}}")
     return [f"SET {', '.join(parts)}", "SET readonly = 1"]
 
@@ -287,7 +289,8 @@ def check_tenant_tables(stmt: Statement, who: Principal, current_db: str, pipeli
             continue
         if key[0] == "system" and name in TENANT_SYSTEM_TABLES:
             continue
-        if key[0] == pipeline_db and (name in TABLES or name in pipeline_views(pipeline_db)):
+        if key[0] == pipeline_db and (name in TABLES or name in rollup_tables()
+                                      or name in pipeline_views(pipeline_db)):
             continue
         raise denied(f"tenant {who.tenant!r} may not read {key[0]}.{name}: tenants read the "
                      f"{pipeline_db} tables and views and system metadata tables")
