@@ -30,6 +30,7 @@ from config.settings import ClickHouseSettings, Settings
 from connectors.clickhouse import open_clickhouse
 from connectors.kafka_io import (
     check_broker,
+    delete_groups,
     delete_topics,
     ensure_topics,
     make_producer,
@@ -153,6 +154,7 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
+    delete_groups(k.bootstrap, [v for n, v in env.items() if n.endswith("_GROUP_ID")])
     return {"samples": n, "series": series, "workers": len(workers), "rate_limit": rate,
             "samples_per_s": round(n / (scored - first)),
             "anomaly_rows": row["rows"], "delay_p50_ms": int(row["p50"]),

@@ -28,6 +28,7 @@ from config.settings import ClickHouseSettings, Settings
 from connectors.clickhouse import open_clickhouse
 from connectors.kafka_io import (
     check_broker,
+    delete_groups,
     delete_topics,
     ensure_topics,
     make_producer,
@@ -97,6 +98,7 @@ def run(settings: Settings, *, events: int, as_json: bool, timeout_s: float, rat
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
+    delete_groups(k.bootstrap, [v for n, v in env.items() if n.endswith("_GROUP_ID")])
     elapsed = int(row["last_ms"]) / 1000 - first
     result = {
         "benchmark": "pipeline", "events": events, "rows": int(row["rows"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 
 from confluent_kafka import (
@@ -73,19 +74,29 @@ def delete_topics(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> 
             log.warning("could not delete topic: %s", exc)
 
 
-def delete_groups(bootstrap: str, names: list[str], timeout_s: float = 30.0) -> None:
-    """Best effort: consumer groups of a finished run (demo, test, benchmark) go with it."""
+def delete_groups(bootstrap: str, names: list[str], timeout_s: float = 30.0,
+                  settle_s: float = 5.0) -> None:
+    """Best effort: consumer groups of a finished run (demo, test, benchmark) go with it. A
+    group whose members are still leaving is retried for ``settle_s``."""
     client = admin(bootstrap)
     existing = {g.group_id for g in client.list_consumer_groups(
         request_timeout=timeout_s).result(timeout_s).valid}
-    names = [n for n in dict.fromkeys(names) if n in existing]  # a duplicate fails the call
-    if not names:
-        return
-    for future in client.delete_consumer_groups(names, request_timeout=timeout_s).values():
-        try:
-            future.result()
-        except KafkaException as exc:
-            log.warning("could not delete consumer group: %s", exc)
+    todo = [n for n in dict.fromkeys(names) if n in existing]  # a duplicate fails the call
+    deadline = time.monotonic() + settle_s
+    while todo:
+        failed = []
+        for name, future in client.delete_consumer_groups(
+                todo, request_timeout=timeout_s).items():
+            try:
+                future.result()
+            except KafkaException as exc:
+                failed.append((name, exc))
+        todo = [name for name, _ in failed]
+        if not todo or time.monotonic() > deadline:
+            for name, exc in failed:
+                log.warning("could not delete consumer group %s: %s", name, exc)
+            return
+        time.sleep(0.5)
 
 
 def make_producer(bootstrap: str, **overrides: object) -> Producer:

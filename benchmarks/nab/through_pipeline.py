@@ -28,6 +28,7 @@ from config.settings import ClickHouseSettings, Settings
 from connectors.clickhouse import open_clickhouse
 from connectors.kafka_io import (
     check_broker,
+    delete_groups,
     delete_topics,
     ensure_topics,
     make_producer,
@@ -102,6 +103,7 @@ def run_through_pipeline(settings: Settings, corpus: Corpus, detector: str,
         sink.close()
     shutil.rmtree(workdir, ignore_errors=True)
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
+    delete_groups(k.bootstrap, [v for n, v in env.items() if n.endswith("_GROUP_ID")])
     scores = {r["host"]: np.asarray(r["scores"], dtype=np.float64) for r in rows}
     elapsed = int(stats["last_ms"]) / 1000 - first
     return {"scores": scores, "rows": stats["rows"], "samples": n,

@@ -128,7 +128,7 @@ def pipeline(bootstrap: str, tmp_path: Path) -> Iterator[PipelineRun]:
     ensure_topics(bootstrap, run.prefix)
     yield run
     for w in run.workers:
-        w.kill()
+        w.stop(timeout_s=15)  # a graceful stop leaves the consumer groups, so they can go
     delete_topics(bootstrap, [run.prefix + t.name for t in TOPICS])
     delete_groups(bootstrap, [run.group] + [g for k, g in run.env().items()
                                             if k.endswith("_GROUP_ID")])
