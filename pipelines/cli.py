@@ -231,7 +231,7 @@ def _query_rows(s, sql: str, user: str | None, password: str | None) -> list[dic
     try:
         sink = open_clickhouse(s.clickhouse, owner="aiops query")
     except DatabaseLocked as exc:
-        url = url_from_owner(str(exc))
+        url = url_from_owner(exc.holder)
         if url is None:
             raise click.ClickException(str(exc)) from None
         if user is None and password is None and s.web.admin_token is not None:

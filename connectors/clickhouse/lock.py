@@ -13,7 +13,11 @@ from pathlib import Path
 
 
 class DatabaseLocked(RuntimeError):
-    pass
+    def __init__(self, message: str, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder
+        """What the owning process wrote in the lock file, e.g. ``pid 7: aiops worker (sql
+        http://127.0.0.1:6066/)``: `aiops query` finds the worker's SQL endpoint in it."""
 
 
 class DirectoryLock:
@@ -33,7 +37,7 @@ class DirectoryLock:
                 f"the embedded ClickHouse database at {self.path.parent} is already open in "
                 f"another process ({holder}). Only one process may own it: stop that process "
                 "(e.g. the running `aiops worker`), or set AIOPS_CLICKHOUSE_CHDB_PATH to another "
-                "directory, or use a ClickHouse server with AIOPS_CLICKHOUSE_URL."
+                "directory, or use a ClickHouse server with AIOPS_CLICKHOUSE_URL.", holder
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}: {owner}".encode(), 0)

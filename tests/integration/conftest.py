@@ -29,6 +29,7 @@ from schemas.registry import sink_topics
 from schemas.topics import INPUT_TOPICS, TOPICS
 
 BOOTSTRAP = os.environ.get("AIOPS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+SERVER_URL = os.environ.get("AIOPS_TEST_CLICKHOUSE_URL")
 REDIS_URL = os.environ.get("AIOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -132,3 +133,21 @@ def pipeline(bootstrap: str, tmp_path: Path) -> Iterator[PipelineRun]:
     delete_topics(bootstrap, [run.prefix + t.name for t in TOPICS])
     delete_groups(bootstrap, [run.group] + [g for k, g in run.env().items()
                                             if k.endswith("_GROUP_ID")])
+
+
+@pytest.fixture(params=["chdb", "server"])
+def sink(request, tmp_path):
+    """A fresh database on each transport: embedded, and a server when
+    AIOPS_TEST_CLICKHOUSE_URL names one (the same DDL and queries)."""
+    if request.param == "server":
+        if not SERVER_URL:
+            pytest.skip("no ClickHouse server here: set AIOPS_TEST_CLICKHOUSE_URL "
+                        "(e.g. http://default:@127.0.0.1:8123 with docker compose up) to run")
+        settings = ClickHouseSettings(url=SERVER_URL, database=f"t_{uuid.uuid4().hex[:12]}")
+    else:
+        settings = ClickHouseSettings(chdb_path=tmp_path / "chdb")
+    s = open_clickhouse(settings, owner="tests")
+    yield s
+    if request.param == "server":
+        s.transport.command(f"DROP DATABASE IF EXISTS {settings.database}")
+    s.close()

@@ -3,33 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import os
-import uuid
 
 import pytest
 
-from config.settings import ClickHouseSettings
-from connectors.clickhouse import open_clickhouse
 from connectors.demo_source import DemoStream, mixed_events
 from processors.router import Record, route
-
-SERVER_URL = os.environ.get("AIOPS_TEST_CLICKHOUSE_URL")
-
-
-@pytest.fixture(params=["chdb", "server"])
-def sink(request, tmp_path):
-    if request.param == "server":
-        if not SERVER_URL:
-            pytest.skip("no ClickHouse server here: set AIOPS_TEST_CLICKHOUSE_URL "
-                        "(e.g. http://default:@127.0.0.1:8123 with docker compose up) to run")
-        settings = ClickHouseSettings(url=SERVER_URL, database=f"t_{uuid.uuid4().hex[:12]}")
-    else:
-        settings = ClickHouseSettings(chdb_path=tmp_path / "chdb")
-    s = open_clickhouse(settings, owner="tests")
-    yield s
-    if request.param == "server":
-        s.transport.command(f"DROP DATABASE IF EXISTS {settings.database}")
-    s.close()
 
 
 def test_writing_a_batch_twice_shows_each_event_once(sink) -> None:
