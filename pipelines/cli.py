@@ -132,14 +132,17 @@ def gateway(port: int | None) -> None:
     """Run the HTTP ingest gateway that SREs point their tools at.
 
     \b
-    POST /v1/alertmanager        Alertmanager / Grafana webhook (payload version 4)
+    POST /v1/alertmanager        Alertmanager webhook (v4); Grafana's is recognised here too
+    POST /v1/grafana             Grafana alerting webhook contact point
     POST /v1/events/KIND         KIND = metrics|alerts|tickets|help; a JSON object, a JSON
                                  array, or NDJSON (Content-Type: application/x-ndjson)
     GET  /metrics, /healthz
 
     Every request needs 'Authorization: Bearer TOKEN'; the token decides the tenant
-    (AIOPS_GATEWAY_TOKENS or AIOPS_GATEWAY_TOKENS_FILE). 202 is sent only after Kafka has
-    acknowledged every event of the request (idempotent producer, acks=all).
+    (AIOPS_GATEWAY_TOKENS or AIOPS_GATEWAY_TOKENS_FILE). Every event is checked (the workers'
+    validation and AIOPS_INGEST_MAX_EVENT_BYTES) before anything is produced: 400/413 name the
+    bad item and nothing is stored. 202 is sent only after Kafka acknowledged every event;
+    503 with Retry-After if it did not, and a retry of the same body stores each event once.
     """
     from connectors.gateway.app import run_gateway
     from connectors.gateway.auth import TokenConfigError
