@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from schemas.alert_rules import Problem, RuleError, RuleSet, field_path
 
-__all__ = ["DEFAULT_PATH", "RuleError", "RuleSet", "load_alert_rules"]
+__all__ = ["DEFAULT_PATH", "RuleError", "RuleSet", "load_alert_rules", "load_yaml_model"]
 
 DEFAULT_PATH = Path(__file__).with_name("alert_rules.yaml")
 
 
 def load_alert_rules(path: str | Path = DEFAULT_PATH) -> RuleSet:
     """Read and validate a rule file; raises ``RuleError`` naming the file, field and line."""
+    return load_yaml_model(path, RuleSet)
+
+
+def load_yaml_model(path: str | Path, model: Any) -> Any:
+    """Read a YAML file into a ``_Schema`` class (``model.model_validate``); every problem is
+    a ``RuleError`` naming the file, the field and the line."""
     path = Path(path)
     source = _shown(path)
     loader = yaml.SafeLoader(path.read_text())
@@ -43,9 +50,9 @@ def load_alert_rules(path: str | Path = DEFAULT_PATH) -> RuleSet:
     if dupes := list(_duplicate_keys(root)):
         raise RuleError(dupes, source)
     try:
-        return RuleSet.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
-        raise RuleError.from_validation(exc, source, _line_finder(root)) from exc
+        raise RuleError.from_validation(exc, source, _line_finder(root), model) from exc
 
 
 def _shown(path: Path) -> str:

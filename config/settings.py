@@ -150,6 +150,21 @@ class WebSettings(BaseSettings):
                                     "at once; more wait their turn")
 
 
+class RedisSettings(BaseSettings):
+    model_config = _cfg("AIOPS_REDIS_")
+
+    url: SecretStr = Field(SecretStr("redis://127.0.0.1:6379/0"),
+                           description="redis:// URL of the Redis that keeps the live feed "
+                           "(streams and channels per tenant) and delivered-notification keys")
+    key_prefix: str = Field("aiops:", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Prefix "
+                            "of every Redis key and channel this project uses (one per "
+                            "deployment or test run)")
+    feed_max_len: int = Field(10_000, ge=100, le=10_000_000, description="Entries kept per "
+                              "tenant in the live-feed stream (approximate, XADD MAXLEN ~)")
+    socket_timeout_s: float = Field(5.0, gt=0, le=300, description="Redis connect and reply "
+                                    "timeout")
+
+
 class GatewaySettings(BaseSettings):
     model_config = _cfg("AIOPS_GATEWAY_")
 
@@ -182,13 +197,14 @@ class Settings(BaseModel):
     clustering: ClusteringSettings = Field(default_factory=ClusteringSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
 
 
 _SECTIONS = {
     "AIOPS_KAFKA_": KafkaSettings, "AIOPS_CLICKHOUSE_": ClickHouseSettings,
     "AIOPS_INGEST_": IngestSettings, "AIOPS_ANOMALY_": AnomalySettings,
     "AIOPS_CLUSTERING_": ClusteringSettings, "AIOPS_WEB_": WebSettings,
-    "AIOPS_GATEWAY_": GatewaySettings,
+    "AIOPS_GATEWAY_": GatewaySettings, "AIOPS_REDIS_": RedisSettings,
 }
 # read by scripts/services.sh, not by the Python side
 _NOT_SETTINGS = {"AIOPS_SERVICES_HOME", "AIOPS_KAFKA_VERSION", "AIOPS_KAFKA_PORT",
@@ -207,7 +223,8 @@ def stage_section(name: str, params: type[BaseModel] | None = None) -> type[Stag
             raise ValueError(f"stage {name!r}: AIOPS_{prefix[6:]}* is already another "
                              "section's prefix; choose another stage name")
         return cls
-    bases = (StageSettings, params) if params is not None else (StageSettings,)
+    # the stage's own fields (and defaults) win over the common ones it redefines
+    bases = (params, StageSettings) if params is not None else (StageSettings,)
     cls = type(f"{name.title().replace('-', '')}StageSettings", bases, {
         "__module__": __name__, "__annotations__": {"group_id": str},
         "group_id": Field(f"aiops-{name}", description=f"Consumer group of the {name} stage"),

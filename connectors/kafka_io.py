@@ -208,3 +208,61 @@ def produce_retrying(producer: Producer, topic: str, value: bytes, key: bytes | 
             return
         except BufferError:
             producer.poll(0.01)
+
+
+class TopicFollower:
+    """Reads every partition of a topic from the start and keeps following it, in no consumer
+    group (nothing committed, nothing left behind): how every worker sees a small, global
+    topic such as ``aiops.silences`` whole. ``catch_up()`` returns once it has read up to the
+    end the topic had when called; ``poll()`` returns what arrived since, without waiting."""
+
+    def __init__(self, bootstrap: str, topic: str, client_id: str) -> None:
+        self.topic = topic
+        self.consumer = Consumer({
+            "bootstrap.servers": bootstrap, "group.id": client_id,
+            "enable.auto.commit": False, "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed", "enable.partition.eof": True,
+            "log_level": 4})
+        md = self.consumer.list_topics(topic, timeout=10).topics.get(topic)
+        if md is None or md.error is not None or not md.partitions:
+            self.consumer.close()
+            raise KafkaUnavailable(f"topic {topic!r} not found (create the topics first: "
+                                   "`aiops topics create`)")
+        self.partitions = sorted(md.partitions)
+        self.consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING)
+                              for p in self.partitions])
+
+    def catch_up(self, timeout_s: float = 30.0) -> list[tuple[bytes | None, bytes | None]]:
+        out: list[tuple[bytes | None, bytes | None]] = []
+        ends = {}
+        for p in self.partitions:
+            lo, hi = self.consumer.get_watermark_offsets(TopicPartition(self.topic, p),
+                                                         timeout=10)
+            if hi > lo:
+                ends[p] = hi
+        done: set[int] = set()
+        deadline = time.monotonic() + timeout_s
+        while len(done) < len(ends):
+            if time.monotonic() > deadline:
+                raise KafkaUnavailable(f"could not read {self.topic!r} to its end in "
+                                       f"{timeout_s:.0f} s")
+            for m in self.consumer.consume(1_000, timeout=0.5):
+                err = m.error()
+                if err is not None:
+                    if err.code() == KafkaError._PARTITION_EOF:
+                        done.add(m.partition())
+                    continue
+                out.append((m.key(), m.value()))
+                if m.offset() + 1 >= ends.get(m.partition(), 0):
+                    done.add(m.partition())
+        return out
+
+    def poll(self) -> list[tuple[bytes | None, bytes | None]]:
+        out: list[tuple[bytes | None, bytes | None]] = []
+        for m in self.consumer.consume(1_000, timeout=0):
+            if m.error() is None:
+                out.append((m.key(), m.value()))
+        return out
+
+    def close(self) -> None:
+        self.consumer.close()

@@ -31,7 +31,7 @@ import orjson
 from confluent_kafka import OFFSET_BEGINNING, KafkaException, TopicPartition
 
 from config.settings import Settings
-from connectors.kafka_io import make_producer, read_to_end
+from connectors.kafka_io import TopicFollower, make_producer, read_to_end
 from pipelines.batch_loop import BatchLoop
 from pipelines.metrics import WorkerMetrics
 from processors.protocol import Processor, Stage
@@ -129,6 +129,22 @@ class StageCore:
     def on_timer(self, now: float) -> list[Envelope]:
         return self.check(self.processor.on_timer(now))
 
+    def side(self, values: list[bytes | None], now: float) -> None:
+        """Side-input records (``Stage.side_inputs``); unreadable ones are logged, skipped."""
+        for value in values:
+            if value is None:
+                continue
+            ev = parse_event(value, allowed_types=self.stage.side_inputs)
+            if not isinstance(ev, Envelope):
+                log.warning("%s: skipped an unreadable side-input record: %s", self.stage.name,
+                            getattr(ev, "error", ev))
+                continue
+            try:
+                self.processor.on_side(ev, now=now)  # type: ignore[attr-defined]
+            except Exception:
+                self.errors += 1
+                log.exception("%s: side-input record %s failed", self.stage.name, ev.id)
+
     def on_idle(self, now: float) -> list[Envelope]:
         hook = getattr(self.processor, "on_idle", None)
         return self.check(hook(now)) if hook is not None else []
@@ -162,6 +178,12 @@ class StageLoop(BatchLoop):
             "transactional.id": f"{section.group_id}.{stage.name}.{socket.gethostname()}.{slot}",
             "transaction.timeout.ms": TXN_BROKER_TIMEOUT_MS})
         self.producer.init_transactions(TXN_TIMEOUT_S)
+        self.followers = [
+            TopicFollower(settings.kafka.bootstrap, prefix + topic_for_type(t).name,
+                          f"{section.group_id}-side")
+            for t in sorted(set(stage.side_inputs), key=lambda t: topic_for_type(t).name)]
+        for f in self.followers:
+            self.core.side([v for _k, v in f.catch_up()], time.time())
         self.pending_restore: set[int] = set()
         self.rewinds = 0
         self._errors_seen = 0
@@ -197,7 +219,13 @@ class StageLoop(BatchLoop):
                  sorted(todo), time.perf_counter() - started)
 
     # -- a batch, timers -------------------------------------------------------------------------
+    def follow(self) -> None:
+        for f in self.followers:
+            if got := f.poll():
+                self.core.side([v for _k, v in got], time.time())
+
     def process(self, records: list[Record]) -> None:
+        self.follow()
         self.restore_pending()
         out = self.core.handle(records, time.time())  # step 2
         self._transact(out, self.offsets_after(records))  # step 3
@@ -209,6 +237,7 @@ class StageLoop(BatchLoop):
             self._offsets = []
 
     def on_timer(self) -> None:
+        self.follow()
         self.restore_pending()
         self._transact(self.core.on_timer(time.time()), [])
 
@@ -298,4 +327,6 @@ class StageLoop(BatchLoop):
             self.stage.observe(self.processor, m)
 
     def close(self) -> None:
+        for f in self.followers:
+            f.close()
         self.producer.flush(10)

@@ -15,6 +15,7 @@ import orjson
 
 from config.settings import AnomalySettings, ClusteringSettings, StageSettings, stage_section
 from processors import help_activity
+from processors.notify import stage as notify
 from processors.protocol import Stage
 from schemas.clickhouse import register_table
 from schemas.registry import register_event
@@ -70,6 +71,7 @@ STAGES: tuple[Stage, ...] = (
     ANOMALY,
     CLUSTERING,
     help_activity.STAGE,
+    notify.STAGE,
 )
 """Every hostable stage, in the order a worker starts them (after ingest)."""
 

@@ -12,7 +12,11 @@ A processor is plain Python (no Kafka, Faust or ClickHouse). The generic stage
   wall-clock timers; ``on_idle(now)`` after a batch window that brought nothing;
 - ``snapshot()`` after each batch and timer: the state of every key changed since the last
   call, as ``{key: (partition, blob or None)}`` (None = deleted);
-- ``drop_partitions(partitions)`` when partitions were taken away (another worker owns them).
+- ``drop_partitions(partitions)`` when partitions were taken away (another worker owns them);
+- ``on_side(event, now=)`` for every record of the stage's ``side_inputs``: small global
+  topics every worker reads whole and keeps following (silences, say), all of them read before
+  the first input event. Side input is not part of the transaction: it is what the worker
+  knows now, as a Kafka Streams global table is.
 
 The stage writes what these return, the snapshot (to the stage's compacted state topic, to the
 partition its input came from) and the input offsets in one Kafka transaction: state and
@@ -98,5 +102,7 @@ class Stage:
     topics: tuple[Topic, ...] = ()
     tables: tuple[Table, ...] = ()
     events: tuple[EventType, ...] = ()
+    side_inputs: tuple[str, ...] = ()
+    """Event types every worker of the stage reads whole (``on_side``), not partitioned."""
     observe: Callable[[Any, Any], None] | None = None
     """``observe(processor, metrics)`` after each batch: stage-specific gauges."""

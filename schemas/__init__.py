@@ -3,7 +3,7 @@
 Imports nothing of ours, so every other layer can depend on it.
 """
 
-from schemas.derived import Anomaly, AnomalyEvent, Incident, IncidentEvent, Notification
+from schemas.derived import Anomaly, AnomalyEvent, Incident, IncidentEvent
 from schemas.envelope import SCHEMA_VERSION, Envelope
 from schemas.events import (
     Alert,
@@ -32,7 +32,6 @@ __all__ = [
     "IncidentEvent",
     "MetricSample",
     "MetricSampleEvent",
-    "Notification",
     "Resource",
     "TicketEvent",
     "TicketEventEvent",

@@ -335,7 +335,7 @@ class RuleError(ValueError):
     @classmethod
     def from_validation(cls, exc: ValidationError, source: str | None = None,
                         line_of: Callable[[tuple[int | str, ...]], int | None] | None = None,
-                        ) -> RuleError:
+                        root: Any = None) -> RuleError:
         """Readable problems from pydantic's: field paths, unknown keys with the allowed ones,
         and the line ``line_of(loc)`` gives."""
         errors = exc.errors()
@@ -348,7 +348,8 @@ class RuleError(ValueError):
             if kind == "value_error":
                 message = str(e["ctx"]["error"])
             elif kind in ("extra_forbidden", "unexpected_keyword_argument"):
-                message = f"unknown key (allowed: {', '.join(_allowed(loc[:-1]))})"
+                allowed = _allowed(loc[:-1], root or RuleSet)
+                message = f"unknown key (allowed: {', '.join(allowed)})"
             elif kind == "missing":
                 message = "required"
             elif kind in ("tuple_type", "dataclass_type"):
@@ -369,9 +370,9 @@ def field_path(loc: Sequence[int | str]) -> str:
     return out or "(root)"
 
 
-def _allowed(loc: Sequence[int | str]) -> list[str]:
-    """The keys the rule class at ``loc`` takes."""
-    kind: Any = RuleSet
+def _allowed(loc: Sequence[int | str], root: Any) -> list[str]:
+    """The keys the rule class at ``loc`` (from ``root``) takes."""
+    kind: Any = root
     for seg in loc:
         if isinstance(seg, str):
             info = kind.__pydantic_fields__.get(seg)
@@ -380,4 +381,4 @@ def _allowed(loc: Sequence[int | str]) -> list[str]:
                 kind = get_args(kind)[0]
             if not (isinstance(kind, type) and issubclass(kind, _Schema)):
                 return []
-    return sorted(kind.__pydantic_fields__)
+    return sorted(f.alias or name for name, f in kind.__pydantic_fields__.items())

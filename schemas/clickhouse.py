@@ -393,3 +393,9 @@ def extra_views(database: str) -> list[str]:
         f"FROM {database}.alert_assignments FINAL WHERE kind != 'remark' "
         "GROUP BY tenant_id, day",
     ]
+
+
+head_columns = _head
+"""``id``, ``tenant_id``, ``ts`` (described as given): the columns every table starts with."""
+TAIL_COLUMNS = _TAIL
+"""``source``, ``event_time``, ``ingested_at``: the columns every table ends with."""

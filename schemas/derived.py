@@ -1,4 +1,5 @@
-"""Events the pipeline derives: anomalies, incidents, notifications."""
+"""Events the pipeline derives: anomalies, incidents, alert assignments (notifications:
+``schemas/notify.py``)."""
 
 from __future__ import annotations
 
@@ -66,20 +67,6 @@ class Incident(BaseModel):
         return self
 
 
-class Notification(BaseModel):
-    """Something to tell a person or system; ``dedup_key`` makes delivery idempotent."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    notification_id: NonEmptyStr
-    dedup_key: NonEmptyStr
-    channel: Literal["webhook", "redis", "kafka", "noc"]
-    severity: Severity
-    title: Annotated[str, Field(min_length=1, max_length=1024)]
-    body: Annotated[str, Field(max_length=16_384)] = ""
-    incident_id: str | None = None
-
-
 class AlertAssignment(BaseModel):
     """Which incident an alert notification went to, and whether it is muted (kept, marked)."""
 
@@ -108,8 +95,3 @@ class IncidentEvent(Envelope):
 class AlertAssignmentEvent(Envelope):
     type: Literal["aiops.alert-assignment"] = "aiops.alert-assignment"
     data: AlertAssignment
-
-
-class NotificationEvent(Envelope):
-    type: Literal["aiops.notification"] = "aiops.notification"
-    data: Notification

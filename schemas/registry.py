@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas import clickhouse as ch
-from schemas.derived import AlertAssignmentEvent, AnomalyEvent, IncidentEvent, NotificationEvent
+from schemas.derived import AlertAssignmentEvent, AnomalyEvent, IncidentEvent
 from schemas.envelope import Envelope
 from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
 from schemas.keys import series_id
@@ -102,11 +102,10 @@ for _spec in (
               ch.help_row),
     EventType("aiops.anomaly", AnomalyEvent, "aiops.anomalies", lambda ev: ev.data.series_id,
               "anomalies", ch.anomaly_row),
-    EventType("aiops.incident", IncidentEvent, "aiops.incidents",
-              lambda ev: ev.data.incident_id, "incidents", ch.incident_row),
+    # a tenant's incidents in one partition, in order: notification groups need them to meet
+    EventType("aiops.incident", IncidentEvent, "aiops.incidents", _tenant, "incidents",
+              ch.incident_row),
     EventType("aiops.alert-assignment", AlertAssignmentEvent, "aiops.alert-assignments",
               _tenant, "alert_assignments", ch.assignment_row),
-    EventType("aiops.notification", NotificationEvent, "aiops.notifications",
-              lambda ev: ev.data.dedup_key),
 ):
     register_event(_spec)

@@ -52,7 +52,7 @@ TOPICS: list[Topic] = [
           description="Help-center views, votes, searches and chatbot questions."),
     Topic("aiops.anomalies", "series id", 4, 7 * DAY_MS,
           role="derived", description="Anomaly verdicts on metric samples."),
-    Topic("aiops.incidents", "incident_id", 2, 30 * DAY_MS,
+    Topic("aiops.incidents", "tenant_id (so one tenant's incidents meet, in order)", 2, 30 * DAY_MS,
           role="derived", description="Incident versions (open, updated, resolved)."),
     Topic("aiops.alert-assignments", "tenant_id", 4, 7 * DAY_MS, role="derived",
           description="Which incident each alert notification joined."),
@@ -60,7 +60,8 @@ TOPICS: list[Topic] = [
           role="state", description="Changelog of per-tenant clustering state; each record "
           "goes to the partition of telemetry.alerts its tenant is read from."),
     Topic("aiops.notifications", "dedup key", 2, 7 * DAY_MS, role="derived",
-          description="Notifications for downstream systems."),
+          description="Notifications, one per receiver and group (the Kafka receiver: read "
+          "those whose receiver is yours)."),
     Topic("aiops.anomaly-state", "series id", 4, 30 * DAY_MS, cleanup_policy="compact",
           role="state", description="Changelog of per-series detector state; each record goes "
           "to the partition of telemetry.metrics its series is read from."),

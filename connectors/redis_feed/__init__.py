@@ -1,0 +1,1 @@
+"""The Redis receiver and the live feed it keeps: see ``feed.py``."""

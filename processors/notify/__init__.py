@@ -1,0 +1,1 @@
+"""Notification routing: incidents to receivers, deduplicated, throttled and silenced."""
