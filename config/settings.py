@@ -131,6 +131,21 @@ class ClusteringSettings(StageSettings):
     batch_max_wait_s: float = Field(0.2, gt=0, le=60, description="Clustering batch wait")
 
 
+class DeliverSettings(BaseSettings):
+    model_config = _cfg("AIOPS_DELIVER_")
+
+    enabled: bool = Field(True, description="Run a delivery loop per webhook and Redis "
+                          "receiver (config/notify.yaml) in this worker")
+    group_id: str = Field("aiops-deliver", description="Consumer group prefix: each receiver's "
+                          "loop is in <group_id>.<receiver>")
+    batch_max_events: int = Field(500, ge=1, le=100_000, description="Delivery batch size")
+    batch_max_wait_s: float = Field(0.05, gt=0, le=60, description="Delivery batch wait")
+    max_parallel: int = Field(8, ge=1, le=256, description="Notification groups delivered at "
+                              "once per receiver (one group's notifications stay in order)")
+    dedup_ttl_s: float = Field(7 * 86_400.0, ge=60, description="How long a delivered key is "
+                               "remembered (in Redis) so a re-read never sends it twice")
+
+
 class WebSettings(BaseSettings):
     model_config = _cfg("AIOPS_WEB_")
 
@@ -198,6 +213,7 @@ class Settings(BaseModel):
     web: WebSettings = Field(default_factory=WebSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
+    deliver: DeliverSettings = Field(default_factory=DeliverSettings)
 
 
 _SECTIONS = {
@@ -205,6 +221,7 @@ _SECTIONS = {
     "AIOPS_INGEST_": IngestSettings, "AIOPS_ANOMALY_": AnomalySettings,
     "AIOPS_CLUSTERING_": ClusteringSettings, "AIOPS_WEB_": WebSettings,
     "AIOPS_GATEWAY_": GatewaySettings, "AIOPS_REDIS_": RedisSettings,
+    "AIOPS_DELIVER_": DeliverSettings,
 }
 # read by scripts/services.sh, not by the Python side
 _NOT_SETTINGS = {"AIOPS_SERVICES_HOME", "AIOPS_KAFKA_VERSION", "AIOPS_KAFKA_PORT",

@@ -373,6 +373,20 @@ def bench_pipeline(events: int, as_json: bool, rate: int, timeout: float) -> Non
     _guard(run, _settings(), events=events, as_json=as_json, timeout_s=timeout, rate=rate)
 
 
+@bench.command("notify")
+@click.option("--rate", default=100, show_default=True, help="New incidents per second")
+@click.option("--seconds", default=30.0, show_default=True, help="How long to produce")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+@click.option("--timeout", default=120.0, show_default=True,
+              help="How long to wait for the last delivery")
+def bench_notify(rate: int, seconds: float, as_json: bool, timeout: float) -> None:
+    """Delay from an incident event on Kafka to the webhook request at a local HTTP server,
+    through the notify stage and the delivery loop of a worker (p50/p99, delivered/expected)."""
+    from benchmarks.notify import run
+
+    _guard(run, _settings(), rate=rate, seconds=seconds, as_json=as_json, timeout_s=timeout)
+
+
 @bench.command("query")
 @click.option("--rows", default=100_000_000, show_default=True,
               help="Synthetic metric samples over a year (other tables in proportion)")

@@ -45,6 +45,10 @@ class WorkerMetrics:
         self.stage_state_keys = Gauge("aiops_stage_state_keys",
                                       "Keys of state a stage's processor holds (series, "
                                       "tenants, windows)", ["stage"], registry=r)
+        self.notify_attempts = Counter("aiops_notification_attempts_total",
+                                       "Notification delivery attempts by receiver and outcome "
+                                       "(delivered, retry, failed, duplicate)",
+                                       ["receiver", "status"], registry=r)
         self.stage_dropped = Gauge("aiops_stage_dropped_events",
                                    "Valid events a stage's processor left out on purpose since "
                                    "start (e.g. reason=late: after their window was written)",

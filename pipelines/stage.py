@@ -262,7 +262,11 @@ class StageLoop(BatchLoop):
             if offsets:
                 p.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(),
                                               TXN_TIMEOUT_S)
+            started = time.perf_counter()
             p.commit_transaction(TXN_TIMEOUT_S)
+            took = time.perf_counter() - started
+            if took > 0.5:
+                log.warning("%s: committing a transaction took %.2f s", self.name, took)
         except KafkaException as exc:
             err = exc.args[0]
             if not err.txn_requires_abort():

@@ -75,8 +75,9 @@ STAGES: tuple[Stage, ...] = (
 )
 """Every hostable stage, in the order a worker starts them (after ingest)."""
 
-BUILT_IN = ("ingest",)
-"""Stages that are not processors: ingest validates, dead-letters and writes ClickHouse."""
+BUILT_IN = ("ingest", "deliver")
+"""Stages that are not processors: ingest validates, dead-letters and writes ClickHouse;
+deliver hands notifications to webhook and Redis receivers."""
 
 
 def _register(stage: Stage) -> None:
@@ -126,7 +127,9 @@ def env_prefix(name: str) -> str:
 def stage_env(group_prefix: str, enabled: set[str] | None = None) -> dict[str, str]:
     """Settings that give every stage a consumer group ``<group_prefix>-<stage>`` (so a demo,
     benchmark or test run is isolated) and, if ``enabled`` is given, turn on only those."""
-    env = {}
+    env = {"AIOPS_DELIVER_GROUP_ID": f"{group_prefix}-deliver"}
+    if enabled is not None:
+        env["AIOPS_DELIVER_ENABLED"] = str("deliver" in enabled).lower()
     for st in STAGES:
         env[env_prefix(st.name) + "GROUP_ID"] = f"{group_prefix}-{st.name}"
         if enabled is not None:
