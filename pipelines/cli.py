@@ -414,17 +414,29 @@ def _guard(fn, *args, **kwargs):
     from connectors.gateway.auth import TokenConfigError
     from connectors.kafka_io import KafkaUnavailable
     from pipelines.runner import WorkerFailed
+    from schemas.alert_rules import RuleError
 
     try:
         return fn(*args, **kwargs)
     except (KafkaUnavailable, DatabaseLocked, WorkerFailed, TimeoutError,
-            TokenConfigError) as exc:
+            TokenConfigError, RuleError) as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:
         if type(exc).__name__ == "ChdbError":
             raise click.ClickException(f"ClickHouse: {exc}") from None
         raise
 
+
+def _add_commands() -> None:
+    from pipelines.silence_cli import notify_group, silence
+    from pipelines.watch import watch_command
+
+    main.add_command(silence)
+    main.add_command(notify_group)
+    main.add_command(watch_command, "watch")
+
+
+_add_commands()
 
 if __name__ == "__main__":
     main()

@@ -64,7 +64,7 @@ ANOMALY = Stage(
 CLUSTERING = Stage(
     "clustering", inputs=("alert",), outputs=("aiops.incident", "aiops.alert-assignment"),
     build=_clustering, settings=ClusteringSettings, state_topic="aiops.clustering-state",
-    timer_interval_s=10.0, observe=_compression,
+    timer_interval_s=10.0, observe=_compression, side_inputs=("aiops.silence",),
     description="deduplicate alerts and group them into incidents")
 
 STAGES: tuple[Stage, ...] = (

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import field
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
 from schemas.alert_rules import (
@@ -98,11 +98,17 @@ class Route(_Schema):
     continue_: StrictBool = Field(False, alias="continue")
     routes: tuple[Route, ...] = ()
 
-    @model_validator(mode="after")
-    def _names(self) -> Route:
-        _check_labels(tuple(m.name for m in self.matchers))
-        _check_labels(self.group_by, ("incident",))
-        return self
+    @field_validator("matchers")
+    @classmethod
+    def _matcher_labels(cls, v: Matchers) -> Matchers:
+        _check_labels(tuple(m.name for m in v))
+        return v
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_labels(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        _check_labels(v, ("incident",))
+        return v
 
 
 @dataclass(frozen=True, kw_only=True, slots=True, config=_STRICT)

@@ -52,6 +52,7 @@ from processors.alerts.incident import (
 )
 from processors.alerts.state import TTLState
 from processors.alerts.templates import TemplateMiner
+from processors.notify.silences import SilenceBook
 from schemas.alert_rules import RuleSet
 from schemas.events import AlertEvent
 
@@ -94,6 +95,8 @@ class AlertClusterer:
         self.source = source
         self._tenants: dict[str, _Tenant] = {}
         self._windows = {r.name: r.window for r in self.rules.grouping}
+        self.runtime_silences = SilenceBook()
+        """Silences made at run time (``aiops silence``), besides the rule file's."""
 
     def tenant_count(self) -> int:
         return len(self._tenants)
@@ -252,7 +255,11 @@ class AlertClusterer:
     # --- suppression --------------------------------------------------------------------
 
     def _silences(self, tid: str, attrs: dict[str, str], t: float) -> tuple[str, ...]:
-        return tuple(f"silence:{s.id}" for s in self.rules.silences if s.mutes(tid, attrs, t))
+        marks = tuple(f"silence:{s.id}" for s in self.rules.silences if s.mutes(tid, attrs, t))
+        if self.runtime_silences:
+            marks += tuple(f"silence:{sid}"
+                           for sid in self.runtime_silences.muting(tid, attrs, t))
+        return marks
 
     def _index_inhibition(self, ten: _Tenant, tid: str, rec: AlertRecord, t: float,
                           out: ClusterOutput) -> tuple[list[tuple[int, str]], list[str]]:

@@ -23,6 +23,7 @@ from processors.alerts.noise import NoiseMeter
 from schemas.derived import AlertAssignment, AlertAssignmentEvent, IncidentEvent
 from schemas.envelope import Envelope
 from schemas.events import AlertEvent
+from schemas.notify import SilenceEvent
 
 log = logging.getLogger(__name__)
 TICK_S = 10.0
@@ -54,6 +55,12 @@ class ClusteringProcessor:
         return self.clusterer.tenant_count()
 
     # -- items and timers --------------------------------------------------------------------
+    def on_side(self, ev: SilenceEvent, *, now: float) -> list[Envelope]:
+        """A run-time silence (``aiops.silences``): alerts it matches from now on are marked
+        ``suppressed_by: silence:<id>`` as the rule file's silences are."""
+        self.clusterer.runtime_silences.put(ev.tenant_id, ev.data)
+        return []
+
     def on_event(self, ev: AlertEvent, *, partition: int = -1, now: float = 0.0
                  ) -> list[Envelope]:
         self.partition_of[ev.tenant_id] = partition

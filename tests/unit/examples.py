@@ -43,8 +43,13 @@ VALID: dict[str, dict] = {
         "alert_event_id": "ev-0", "fingerprint": "a1b2", "kind": "new", "status": "firing",
         "incident_id": "inc-1", "template_id": "t1", "suppressed_by": [], "timestamp": T}),
     "aiops.notification": envelope("aiops.notification", {
-        "notification_id": "n-1", "dedup_key": "inc-1/1", "channel": "webhook",
-        "severity": "critical", "title": "DB down at par1", "incident_id": "inc-1"}),
+        "notification_id": "n-1", "dedup_key": "acme/hook/g1/1", "receiver": "hook",
+        "receiver_type": "webhook", "route": "root/1", "group_key": 'root/1:{site="par1"}',
+        "group_labels": {"site": "par1"}, "status": "firing", "reason": "new",
+        "severity": "critical", "title": "DB down at par1", "sequence": 1, "created_at": T,
+        "source_time": T, "incidents": [{
+            "incident_id": "inc-1", "version": 1, "state": "open", "title": "DB down",
+            "severity": "critical", "first_seen": T, "last_seen": T}]}),
 }
 
 

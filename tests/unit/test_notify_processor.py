@@ -166,3 +166,21 @@ def test_bad_routing_files_name_the_problem(tmp_path, text: str, problem: str) -
 def test_default_routing_file_loads() -> None:
     r = load_routing()
     assert {x.name for x in r.receivers} >= {"noc", "kafka"}
+
+
+def test_run_time_silences_mark_alerts_in_clustering_too() -> None:
+    from config.alert_rules import load_alert_rules
+    from processors.alerts.clustering import AlertClusterer
+    from processors.alerts.processor import ClusteringProcessor
+    from schemas.events import AlertEvent
+    from tests.unit.examples import VALID
+
+    p = ClusteringProcessor(AlertClusterer(load_alert_rules()))
+    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    p.on_side(silence("mw", ['host="db-7"'], at - timedelta(hours=1), at + timedelta(hours=1)),
+              now=NOW)
+    p.on_side(silence("other", ['host="db-7"'], at - timedelta(hours=1),
+                      at + timedelta(hours=1), tenant="globex"), now=NOW)
+    out = p.on_event(AlertEvent.model_validate(VALID["alert"]), partition=0, now=NOW)
+    [a] = [e.data for e in out if e.type == "aiops.alert-assignment"]
+    assert a.suppressed_by == ["silence:mw"]

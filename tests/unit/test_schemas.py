@@ -73,7 +73,7 @@ INVALID_CASES = [
     ("aiops.anomaly", "data.lower", 0.9, "schema", "lower bound"),
     ("aiops.incident", "data.last_seen", "2026-11-22T12:00:00Z", "schema", "last_seen"),
     ("aiops.incident", "data.state", "closed", "schema", "data.state"),
-    ("aiops.notification", "data.channel", "pager", "schema", "data.channel"),
+    ("aiops.notification", "data.receiver_type", "pager", "schema", "data.receiver_type"),
 ]
 
 

@@ -114,5 +114,5 @@ def test_every_registered_stage_fits_the_protocol_and_its_topics() -> None:
             for etype in st.inputs:  # co-partitioned with its input, from the registration
                 assert topic_for_type(etype).partitions == state.partitions
     assert isinstance(HelpActivityProcessor(), Processor)
-    with pytest.raises(KeyError, match="known: ingest, anomaly"):
+    with pytest.raises(KeyError, match="known: ingest, deliver, anomaly"):
         stage("nope")
