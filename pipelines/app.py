@@ -24,6 +24,7 @@ from connectors.clickhouse.http_api import worker_owner
 from connectors.clickhouse.sink import open_clickhouse
 from pipelines.batch_loop import BatchLoop
 from pipelines.metrics import WorkerMetrics
+from pipelines.noc_page import register_noc_page
 from pipelines.sql_endpoint import register_sql_endpoint
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,15 @@ def build_services(settings: Settings, metrics: WorkerMetrics,
     def wanted(name: str, enabled: bool) -> bool:
         return name in only if only is not None else enabled
 
+    # configuration files fail here, with the file and line, not later inside a stage thread
+    if wanted("clustering", s.clustering.enabled):
+        from config.alert_rules import DEFAULT_PATH, load_alert_rules
+
+        load_alert_rules(s.clustering.rules_path or DEFAULT_PATH)
+    if wanted("notify", section_of(s, "notify").enabled):
+        from processors.notify.stage import load_routing
+
+        load_routing(section_of(s, "notify").routes_path)  # type: ignore[attr-defined]
     services = []
     if wanted("ingest", s.ingest.enabled):
         services.append(LoopService("ingest", build_ingest, close_sink))
@@ -118,6 +128,10 @@ def build_services(settings: Settings, metrics: WorkerMetrics,
         if wanted(stage.name, section.enabled):
             services.append(LoopService(
                 stage.name, lambda st=stage, sec=section: StageLoop(st, sec, s, metrics)))
+    if wanted("deliver", s.deliver.enabled):
+        from pipelines.deliver import delivery_loops
+
+        services += [LoopService(name, build) for name, build in delivery_loops(s, metrics)]
     if not services:
         raise ValueError("no stage enabled: enable at least one with AIOPS_<STAGE>_ENABLED "
                          "(e.g. AIOPS_INGEST_ENABLED) or choose them with --stages")
@@ -171,4 +185,5 @@ def create_app(settings: Settings, metrics: WorkerMetrics | None = None,
                          status=200 if ok else 503)
 
     register_sql_endpoint(app, settings, lambda: sink_holder.get("sink"))  # docs/querying.md
+    register_noc_page(app, settings, lambda: sink_holder.get("sink"))  # docs/noc.md
     return app, services

@@ -221,6 +221,15 @@ def delivery_loops(settings: Settings, metrics: WorkerMetrics) -> list[tuple[str
             for r in routing.receivers if r.type in ("webhook", "redis")]
 
 
+def delivery_groups(settings: Settings) -> list[str]:
+    """The consumer groups of the delivery loops (to delete after a throw-away run)."""
+    from processors.notify.stage import load_routing
+
+    return [f"{settings.deliver.group_id}.{r.name}"
+            for r in load_routing(_notify_routes(settings)).receivers
+            if r.type in ("webhook", "redis")]
+
+
 def _notify_routes(settings: Settings):
     from config.settings import section_of
 

@@ -28,6 +28,8 @@ from schemas.registry import sink_topics
 from schemas.topics import TOPICS, topic_for_type
 
 DEMO_DB = Path("var/demo/chdb")
+DEMO_REDIS_PREFIX = "demo:"
+"""The demo's live feed keys (its own, so `aiops watch` shows this run and nothing else)."""
 
 
 def _isolate(settings: Settings) -> tuple[Settings, dict[str, str]]:
@@ -38,15 +40,37 @@ def _isolate(settings: Settings) -> tuple[Settings, dict[str, str]]:
     if old:
         delete_topics(bootstrap, old)
     shutil.rmtree(DEMO_DB, ignore_errors=True)
+    _clear_feed(settings)
     run = f"demo-{uuid.uuid4().hex[:6]}"
     env = {"AIOPS_KAFKA_TOPIC_PREFIX": f"{run}.", "AIOPS_INGEST_GROUP_ID": f"{run}-ingest",
-           **stage_env(run), "AIOPS_CLICKHOUSE_CHDB_PATH": str(DEMO_DB)}
+           **stage_env(run), "AIOPS_CLICKHOUSE_CHDB_PATH": str(DEMO_DB),
+           "AIOPS_REDIS_KEY_PREFIX": DEMO_REDIS_PREFIX}
     s = settings.model_copy(update={
         "kafka": settings.kafka.model_copy(update={"topic_prefix": f"{run}."}),
         "ingest": settings.ingest.model_copy(update={"group_id": f"{run}-ingest"}),
         "clickhouse": settings.clickhouse.model_copy(update={"chdb_path": DEMO_DB}),
+        "redis": settings.redis.model_copy(update={"key_prefix": DEMO_REDIS_PREFIX}),
     })
     return s, env
+
+
+def _clear_feed(settings: Settings) -> None:
+    """The previous demo's live feed goes (a Redis that is down is the worker's to report)."""
+    import redis
+
+    from pipelines.deliver import redis_client
+
+    client = redis_client(settings)
+    try:
+        keys = list(client.scan_iter(match=DEMO_REDIS_PREFIX + "*", count=1000))
+        for i in range(0, len(keys), 500):
+            client.delete(*keys[i:i + 500])
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis at {settings.redis.url.get_secret_value()} is not "
+                                   f"reachable ({exc}); start it with `aiops services up "
+                                   "redis`") from None
+    finally:
+        client.close()
 
 
 def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: float,
@@ -104,8 +128,12 @@ def _cleanup(settings: Settings, env: dict[str, str]) -> None:
     """The run's topics and consumer groups go; its database stays for the queries above."""
     k = settings.kafka
     delete_topics(k.bootstrap, [k.topic_prefix + t.name for t in TOPICS])
+    from pipelines.deliver import delivery_groups
+
     delete_groups(k.bootstrap, [settings.ingest.group_id] + [
-        env[env_prefix(st.name) + "GROUP_ID"] for st in STAGES])
+        env[env_prefix(st.name) + "GROUP_ID"] for st in STAGES]
+        + delivery_groups(settings.model_copy(update={"deliver": settings.deliver.model_copy(
+            update={"group_id": env["AIOPS_DELIVER_GROUP_ID"]})})))
 
 
 def _follow(label: str, settings: Settings, group: str, targets: dict, worker: WorkerProcess,
@@ -120,6 +148,19 @@ def _follow(label: str, settings: Settings, group: str, targets: dict, worker: W
 
         return wait_caught_up(settings.kafka.bootstrap, group, targets, timeout_s=timeout_s,
                               worker=worker, on_progress=progress)
+
+
+def _busiest_tenant(settings: Settings) -> str:
+    from connectors.redis_feed import feed
+    from pipelines.deliver import redis_client
+
+    client = redis_client(settings)
+    try:
+        lens = {k.decode().removeprefix(feed.stream_key("", DEMO_REDIS_PREFIX)): client.xlen(k)
+                for k in client.scan_iter(match=feed.stream_key("*", DEMO_REDIS_PREFIX))}
+    finally:
+        client.close()
+    return max(lens, key=lambda t: lens[t]) if lens else "acme"
 
 
 def _summary(settings: Settings, metrics_text: str) -> None:
@@ -170,6 +211,22 @@ def _summary(settings: Settings, metrics_text: str) -> None:
             click.echo("  compression: " + ", ".join(
                 f"{r['tenant_id']} {int(r['n'])} notifications -> {int(r['i'])} incidents"
                 for r in noise))
+        sent = sink.query(
+            f"SELECT receiver, receiver_type, count() AS n, uniqExact(tenant_id) AS tenants "
+            f"FROM {db}.notifications FINAL GROUP BY receiver, receiver_type ORDER BY receiver")
+        tries = sink.query(
+            f"SELECT receiver, status, count() AS n, round(quantile(0.99)(delay_ms)) AS p99 "
+            f"FROM {db}.notification_attempts FINAL GROUP BY receiver, status "
+            "ORDER BY receiver, status")
+        if sent:
+            click.secho("\nNotifications (notify stage -> receivers, config/notify.yaml):",
+                        bold=True)
+            for r in sent:
+                click.echo(f"  {r['receiver']:<8} ({r['receiver_type']}) {r['n']:>5} "
+                           f"notifications for {r['tenants']} tenant(s)")
+            for r in tries:
+                click.echo(f"  delivery to {r['receiver']}: {r['n']} {r['status']}, "
+                           f"p99 {r['p99']:.0f} ms from the incident")
         hot = sink.query(
             f"SELECT tenant_id, site, host, round(max(value), 2) AS peak_cpu, "
             f"toStartOfFiveMinutes(argMax(ts, value)) AS at FROM {db}.metrics FINAL "
@@ -190,6 +247,17 @@ def _summary(settings: Settings, metrics_text: str) -> None:
     click.echo(f'  {q} "SELECT * FROM aiops.alert_noise"')
     click.echo("  aiops worker     # keep a worker running; scrape http://127.0.0.1:"
                f"{settings.web.port}/metrics")
+    tenant = _busiest_tenant(settings)
+    click.secho("\nThe live NOC view of this demo's incidents (its Redis feed, prefix "
+                f"{DEMO_REDIS_PREFIX!r}):", bold=True)
+    click.echo(f"  AIOPS_REDIS_KEY_PREFIX={DEMO_REDIS_PREFIX} aiops watch --tenant {tenant}"
+               "        # in the terminal; Ctrl-C to leave")
+    click.echo(f"  AIOPS_REDIS_KEY_PREFIX={DEMO_REDIS_PREFIX} AIOPS_CLICKHOUSE_CHDB_PATH="
+               f"{DEMO_DB} aiops worker")
+    click.echo(f"      then open http://127.0.0.1:{settings.web.port}/noc?tenant={tenant} "
+               "(local and no tokens set: any tenant; docs/noc.md)")
+    click.echo("  aiops silence add -t TENANT -m 'site=\"par1\"' --duration 1h --author you "
+               "--comment why    # docs/notifications.md")
     click.echo("  docs/            # tables, topics, configuration, adding a processor")
     if dlq_line:
         click.echo(f"  (the worker's /metrics said e.g. {dlq_line})")

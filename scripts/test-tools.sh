@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the real third-party clients the integration tests talk to (Debian packages).
+# Installs the real third-party clients the integration tests talk to (Debian packages):
+# Alertmanager, and Chromium, which Playwright drives for the NOC page test
+# (tests/integration/test_noc_page.py launches /usr/bin/chromium; no browser is downloaded).
 set -euo pipefail
 need=()
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   echo "[test-tools] all present"
   exit 0
