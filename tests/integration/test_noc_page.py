@@ -358,3 +358,49 @@ def test_redis_outage_is_shown_and_the_page_recovers(pipeline, browser, tmp_path
     finally:
         server.kill()
         server.wait()
+
+
+def test_an_incident_produced_into_the_pipeline_appears_without_a_reload(
+        pipeline, feed, redis_url, browser) -> None:
+    """Alert -> clustering -> notify (config/notify.yaml as shipped) -> Redis receiver ->
+    the page's live stream, with the page open and never reloaded."""
+    from connectors.kafka_io import delete_groups
+
+    _client, prefix = feed
+    worker = pipeline.start_worker(
+        AIOPS_REDIS_URL=redis_url, AIOPS_REDIS_KEY_PREFIX=prefix,
+        AIOPS_CLUSTERING_ENABLED="true", AIOPS_NOTIFY_ENABLED="true",
+        AIOPS_DELIVER_ENABLED="true",
+        AIOPS_GATEWAY_TOKENS=",".join(f"{t}={v}" for t, v in TOKENS.items()))
+    try:
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        login(page, worker, TOKENS["acme"])
+        page.evaluate("window.__sameDocument = true")
+        host = f"web-{uuid.uuid4().hex[:6]}"
+        now = datetime.now(UTC).isoformat()
+        events = []
+        for tenant, h in (("acme", host), ("globex", f"{host}-globex")):
+            ev = AlertEvent.model_validate({
+                "specversion": "1.0", "id": uuid.uuid4().hex, "source": "tests",
+                "type": "alert", "time": now, "tenant_id": tenant, "data": {
+                    "status": "firing", "startsAt": now,
+                    "labels": {"alertname": "HostDown", "severity": "critical", "site": "par1",
+                               "host": h},
+                    "annotations": {"summary": f"{h} is not answering"}}})
+            events.append(Produced("telemetry.alerts", tenant.encode(),
+                                   orjson.dumps(ev.model_dump(mode="json", by_alias=True)),
+                                   True))
+        started = time.monotonic()
+        pipeline.produce(events)
+        row = page.wait_for_selector(f"tr[data-incident-id]:has-text('{host}')",
+                                     timeout=60_000)
+        took = time.monotonic() - started
+        print(f"\nincident on the page {took:.2f} s after the alert was produced", flush=True)
+        assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
+        assert "critical" in row.inner_text().lower()
+        time.sleep(2)
+        assert f"{host}-globex" not in page.content()  # globex's incident: not on acme's page
+        screenshot(page, "noc-acme-from-pipeline")
+    finally:
+        worker.stop(timeout_s=20)
+        delete_groups(pipeline.bootstrap, [f"{pipeline.group}-deliver.noc"])
