@@ -29,7 +29,7 @@ services-down:  ## stop the local Kafka broker and Redis
 demo: services  ## run the demo: mixed stream -> worker -> embedded ClickHouse, then a summary
 	$(BIN)/aiops demo
 
-test-tools:  ## install the real clients integration tests use (Alertmanager)
+test-tools:  ## install the real clients integration tests use (Alertmanager, Debian chromium)
 	bash scripts/test-tools.sh
 
 test: services test-tools  ## lint, then every test (unit + integration against the real services)
