@@ -109,6 +109,15 @@ def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: floa
             topics = sorted({k.topic_prefix + topic_for_type(t).name for t in st.inputs})
             _follow(f"Stage {st.name:<14}", settings, env[env_prefix(st.name) + "GROUP_ID"],
                     targets_for(k.bootstrap, topics), worker, timeout_s)
+        if settings.deliver.enabled:  # the notifications reach their receivers
+            from pipelines.deliver import delivery_groups
+
+            notes = targets_for(k.bootstrap, [k.topic_prefix + "aiops.notifications"])
+            dset = settings.model_copy(update={"deliver": settings.deliver.model_copy(
+                update={"group_id": env["AIOPS_DELIVER_GROUP_ID"]})})
+            for group in delivery_groups(dset):
+                _follow(f"Delivered {group.rsplit('.', 1)[-1]:<12}", settings, group, notes,
+                        worker, timeout_s)
         # what the ingest stage must write now includes the other stages' output
         targets = targets_for(k.bootstrap, [k.topic_prefix + t for t in sink_topics()])
         finished = _follow("Written to ClickHouse", settings, settings.ingest.group_id, targets,
@@ -170,7 +179,7 @@ def _summary(settings: Settings, metrics_text: str) -> None:
         counts = sink.counts()
         click.secho("Rows in ClickHouse (each event once):", bold=True)
         for table, n in counts.items():
-            click.echo(f"  {db}.{table:<18} {n:>9,}")
+            click.echo(f"  {db}.{table:<22} {n:>9,}")
         reasons = sink.query(f"SELECT reason_code, count() AS n FROM {db}.dlq FINAL "
                              "GROUP BY reason_code ORDER BY n DESC")
         if reasons:
@@ -247,6 +256,9 @@ def _summary(settings: Settings, metrics_text: str) -> None:
     click.echo(f'  {q} "SELECT * FROM aiops.alert_noise"')
     click.echo("  aiops worker     # keep a worker running; scrape http://127.0.0.1:"
                f"{settings.web.port}/metrics")
+    click.echo("  docs/            # tables, topics, configuration, adding a processor")
+    if dlq_line:
+        click.echo(f"  (the worker's /metrics said e.g. {dlq_line})")
     tenant = _busiest_tenant(settings)
     click.secho("\nThe live NOC view of this demo's incidents (its Redis feed, prefix "
                 f"{DEMO_REDIS_PREFIX!r}):", bold=True)
@@ -258,6 +270,4 @@ def _summary(settings: Settings, metrics_text: str) -> None:
                "(local and no tokens set: any tenant; docs/noc.md)")
     click.echo("  aiops silence add -t TENANT -m 'site=\"par1\"' --duration 1h --author you "
                "--comment why    # docs/notifications.md")
-    click.echo("  docs/            # tables, topics, configuration, adding a processor")
-    if dlq_line:
-        click.echo(f"  (the worker's /metrics said e.g. {dlq_line})")
+

@@ -118,8 +118,11 @@ class ClusteringProcessor:
             inc = v.incident
             if v.suppressed and not inc.suppressed:
                 inc = inc.model_copy(update={"suppressed": True})
+            # CloudEvents time = when this version was emitted (wall clock; the incident's own
+            # times are in its data): what notification delays count from
+            emitted = datetime.fromtimestamp(now, UTC) if now else inc.last_seen
             items.append(IncidentEvent(id=f"{inc.incident_id}:v{inc.version}", source=SOURCE,
-                                       time=inc.last_seen, tenant_id=v.tenant_id, data=inc))
+                                       time=emitted, tenant_id=v.tenant_id, data=inc))
         for a in out.assignments:
             clock = self.clocks.get(a.tenant_id)
             at = datetime.fromtimestamp(clock.watermark if clock else now, UTC)
