@@ -9,7 +9,7 @@ the delay of each is the server's arrival time minus the incident event's envelo
 ``delivered`` (distinct dedup keys) with ``duplicates`` (requests beyond one per key).
 A warm-up second of incidents goes first and is not counted (its worst delay is printed as
 ``warmup_delay_max_ms``): a fresh worker's first transactions pay for lookups once. The
-worker runs no ingest stage here, so the figure is the notification path alone.
+worker runs no ingest stage unless ``--ingest``, so the figure is the notification path alone.
 """
 
 from __future__ import annotations
@@ -77,7 +77,9 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def run(settings: Settings, *, rate: int, seconds: float, as_json: bool, timeout_s: float,
-        web_port: int = 16081) -> dict:
+        web_port: int = 16081, ingest: bool = False) -> dict:
+    """``ingest``: the worker also runs the ingest stage (writing notifications and attempts
+    to ClickHouse), as a single all-in-one worker does."""
     k = settings.kafka
     check_broker(k.bootstrap)
     run_id = uuid.uuid4().hex[:8]
@@ -88,7 +90,7 @@ def run(settings: Settings, *, rate: int, seconds: float, as_json: bool, timeout
     routes = workdir / "notify.yaml"
     env = {"AIOPS_KAFKA_BOOTSTRAP": k.bootstrap, "AIOPS_KAFKA_TOPIC_PREFIX": prefix,
            "AIOPS_CLICKHOUSE_CHDB_PATH": str(workdir / "chdb"),
-           "AIOPS_INGEST_GROUP_ID": f"{group}-ingest", "AIOPS_INGEST_ENABLED": "false",
+           "AIOPS_INGEST_GROUP_ID": f"{group}-ingest", "AIOPS_INGEST_ENABLED": str(ingest).lower(),
            "AIOPS_REDIS_KEY_PREFIX": f"bench-{run_id}:",
            "AIOPS_NOTIFY_ROUTES_PATH": str(routes), "BENCH_NOTIFY_WEBHOOK_SECRET": secret,
            **stage_env(group, enabled={"notify", "deliver"})}
@@ -141,7 +143,8 @@ def run(settings: Settings, *, rate: int, seconds: float, as_json: bool, timeout
             delays.append((r.at - source) * 1000)
             stage.append((created - source) * 1000)
         keys = target.keys()
-        out = {"benchmark": "notify", "rate": rate, "seconds": seconds, "expected": expected,
+        out = {"benchmark": "notify", "rate": rate, "seconds": seconds, "ingest": ingest,
+               "expected": expected,
                "delivered": len(keys), "duplicates": sum(keys.values()) - len(keys),
                "bad_signatures": sum(1 for r in target.received if r.signature_ok is False),
                "delay_p50_ms": round(_quantile(delays, 0.5), 1),

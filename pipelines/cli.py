@@ -379,12 +379,16 @@ def bench_pipeline(events: int, as_json: bool, rate: int, timeout: float) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
 @click.option("--timeout", default=120.0, show_default=True,
               help="How long to wait for the last delivery")
-def bench_notify(rate: int, seconds: float, as_json: bool, timeout: float) -> None:
+@click.option("--ingest", is_flag=True, help="Run the ingest stage in the same worker too "
+              "(it stores notifications and attempts), as an all-in-one worker does")
+def bench_notify(rate: int, seconds: float, as_json: bool, timeout: float,
+                 ingest: bool) -> None:
     """Delay from an incident event on Kafka to the webhook request at a local HTTP server,
     through the notify stage and the delivery loop of a worker (p50/p99, delivered/expected)."""
     from benchmarks.notify import run
 
-    _guard(run, _settings(), rate=rate, seconds=seconds, as_json=as_json, timeout_s=timeout)
+    _guard(run, _settings(), rate=rate, seconds=seconds, as_json=as_json, timeout_s=timeout,
+           ingest=ingest)
 
 
 @bench.command("query")

@@ -252,6 +252,7 @@ class StageLoop(BatchLoop):
         if not (out or state or offsets):
             return
         p = self.producer
+        t0 = time.perf_counter()
         try:
             p.begin_transaction()
             for ev in out:
@@ -259,14 +260,16 @@ class StageLoop(BatchLoop):
                               orjson.dumps(ev.model_dump(mode="json", by_alias=True)))
             for key, value, partition in state:
                 self._produce(self.state_topic, key, value, partition)
+            t1 = time.perf_counter()
             if offsets:
                 p.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(),
                                               TXN_TIMEOUT_S)
             started = time.perf_counter()
             p.commit_transaction(TXN_TIMEOUT_S)
             took = time.perf_counter() - started
-            if took > 0.5:
-                log.warning("%s: committing a transaction took %.2f s", self.name, took)
+            if took + (started - t0) > 1.0:  # a stalled broker shows here first
+                log.warning("%s: transaction slow: produce %.3f s, offsets %.3f s, commit "
+                            "%.3f s", self.name, t1 - t0, started - t1, took)
         except KafkaException as exc:
             err = exc.args[0]
             if not err.txn_requires_abort():
