@@ -65,6 +65,9 @@ class DeliverLoop(BatchLoop):
         prefix = settings.kafka.topic_prefix
         super().__init__(bootstrap=settings.kafka.bootstrap,
                          group_id=f"{cfg.group_id}.{receiver.name}",
+                         # retries hold a batch up to give_up_after: stay in the group
+                         max_poll_interval_s=receiver.retry.give_up_after
+                         + 2 * receiver.timeout + 300,
                          topics=[prefix + "aiops.notifications"],
                          batch_max_events=cfg.batch_max_events,
                          batch_max_wait_s=cfg.batch_max_wait_s,
@@ -110,9 +113,11 @@ class DeliverLoop(BatchLoop):
         attempts: list[DeliveryAttemptEvent] = []
         dead: list[tuple[Record, str]] = []
 
+        first = time.monotonic()
+
         def run(items: list[tuple[Record, NotificationEvent]]) -> None:
             for r, ev in items:
-                got, reason = self._deliver(ev)
+                got, reason = self._deliver(ev, first)
                 with lock:
                     attempts.extend(got)
                     if reason:
@@ -139,12 +144,14 @@ class DeliverLoop(BatchLoop):
             return  # stopping mid-retry: the next owner delivers what is left
         super().commit(records)
 
-    def _deliver(self, ev: NotificationEvent) -> tuple[list[DeliveryAttemptEvent], str]:
-        """Attempts for one notification, and the reason if it goes to the DLQ."""
+    def _deliver(self, ev: NotificationEvent, first: float
+                 ) -> tuple[list[DeliveryAttemptEvent], str]:
+        """Attempts for one notification, and the reason if it goes to the DLQ. ``first``:
+        when the batch's first attempt began; ``give_up_after`` counts from it, so a batch
+        never holds the loop much longer than that however many notifications wait."""
         n, tenant = ev.data, ev.tenant_id
         marker = delivered_key(self.key_prefix, self.receiver.name, n.dedup_key)
         out: list[DeliveryAttemptEvent] = []
-        first = time.monotonic()
         attempt = 0
         while True:
             if self._stopping():
@@ -167,8 +174,9 @@ class DeliverLoop(BatchLoop):
                         log.warning("%s: delivered %s but could not mark it: %s", self.name,
                                     n.dedup_key, exc)
             if outcome.ok:
-                self.delivered += 1
-                out.append(self._attempt(ev, attempt, "delivered", outcome))
+                self.delivered += not outcome.duplicate
+                out.append(self._attempt(ev, attempt, "duplicate" if outcome.duplicate
+                                         else "delivered", outcome))
                 return out, ""
             retry = self.receiver.retry
             elapsed = time.monotonic() - first

@@ -130,6 +130,18 @@ def add(tenant, matchers, duration, until, starts, author, comment, silence_id) 
     except ValidationError as exc:
         raise click.ClickException("; ".join(
             f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())) from None
+    from schemas.routing import LABELS
+
+    for m in s.matchers:
+        if m.name in LABELS:
+            continue
+        if m.op in ("!=", "!~"):
+            click.secho(f"warning: {m} names no incident label, so it fits every incident "
+                        f"(a missing label reads as \"\"); incident labels: "
+                        f"{', '.join(LABELS)}", fg="yellow", err=True)
+        else:
+            click.secho(f"note: {m} names no incident label ({', '.join(LABELS)}): this "
+                        "silence mutes only alerts that carry that label", err=True)
     settings = _settings()
     _guard(write_silence, settings, tenant, s)
     click.echo(s.silence_id)
@@ -227,3 +239,47 @@ def notify_check(path: str | None) -> None:
             show(child, depth + 1)
 
     show(resolve(routing.route), 0)
+
+
+@notify_group.command("tail")
+@click.argument("receiver")
+@click.option("--group", default=None, help="Consumer group (default: aiops-tail-RECEIVER); "
+              "a group resumes where it stopped")
+@click.option("--new", "only_new", is_flag=True, help="Start at the end for a new group "
+              "(default: from the beginning of the topic's retention)")
+@click.option("--json", "as_json", is_flag=True, help="One notification as JSON per line")
+@click.option("--for", "for_s", type=float, default=None, help="Stop after N seconds")
+def notify_tail(receiver: str, group: str | None, only_new: bool, as_json: bool,
+                for_s: float | None) -> None:
+    """Print the notifications addressed to RECEIVER on aiops.notifications, as a Kafka
+    receiver's consumer reads them (at least once, committed as printed). Ctrl-C stops."""
+    import threading
+
+    from connectors.kafka_io import check_broker
+    from connectors.kafka_receiver.reader import follow
+    from pipelines.cli import _guard, _settings
+
+    s = _settings()
+    _guard(check_broker, s.kafka.bootstrap)
+    stop = threading.Event()
+    timer = threading.Timer(for_s, stop.set) if for_s is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        for ev in follow(s.kafka.bootstrap, s.kafka.topic_prefix + "aiops.notifications",
+                         receiver, group or f"aiops-tail-{receiver}", stop=stop,
+                         from_beginning=not only_new):
+            n = ev.data
+            if as_json:
+                click.echo(orjson.dumps({"tenant_id": ev.tenant_id,
+                                         **n.model_dump(mode="json")}).decode())
+            else:
+                click.echo(f"{n.created_at:%H:%M:%S} {ev.tenant_id:<10} {n.status:<8} "
+                           f"{n.reason:<8} {n.title}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if timer is not None:
+            timer.cancel()

@@ -7,8 +7,9 @@ the route itself takes it. ``receiver``, ``group_by``, ``group_wait``, ``group_i
 ``repeat_interval`` are inherited from the parent when not set.
 
 What is matched is an incident's labels: ``tenant``, ``kind`` (``incident``), ``severity``,
-``state`` (``open``/``updated``/``resolved``), ``suppressed`` and ``correlated``
-(``true``/``false``), and ``site``, ``service``, ``host``, which an incident may have several
+``state`` (``open`` or ``resolved``), ``suppressed`` and ``correlated`` (``true``/``false``;
+``correlated`` is set by the correlation stage, false until one runs), and ``site``,
+``service``, ``host``, which an incident may have several
 of: ``=`` and ``=~`` fit when any value fits, ``!=`` and ``!~`` when no value breaks them, and
 a missing label reads as the empty string. ``group_by`` takes the same names plus
 ``incident`` (its id), the default: one notification thread per incident.

@@ -59,7 +59,8 @@ TOPICS: list[Topic] = [
     Topic("aiops.clustering-state", "tenant_id", 4, 30 * DAY_MS, cleanup_policy="compact",
           role="state", description="Changelog of per-tenant clustering state; each record "
           "goes to the partition of telemetry.alerts its tenant is read from."),
-    Topic("aiops.notifications", "dedup key", 2, 7 * DAY_MS, role="derived",
+    Topic("aiops.notifications", "tenant, route and group (one group's notifications meet, "
+          "in order)", 2, 7 * DAY_MS, role="derived",
           description="Notifications, one per receiver and group (the Kafka receiver: read "
           "those whose receiver is yours)."),
     Topic("aiops.anomaly-state", "series id", 4, 30 * DAY_MS, cleanup_policy="compact",

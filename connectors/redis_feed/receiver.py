@@ -42,13 +42,13 @@ class RedisReceiver:
     def attempt(self, n: Notification, tenant: str, attempt: int) -> Outcome:
         started = time.perf_counter()
         try:
-            self._script(keys=[delivered_key(self.prefix, n.receiver, n.dedup_key),
+            entry = self._script(keys=[delivered_key(self.prefix, n.receiver, n.dedup_key),
                                feed.stream_key(tenant, self.prefix),
                                feed.channel(tenant, self.prefix)],
                          args=[self.dedup_ttl_s, self.max_len, feed.encode(n)])
         except redis.RedisError as exc:
             return Outcome(False, True, None, f"Redis: {exc}"[:500], _ms(started))
-        return Outcome(True, False, None, "", _ms(started))
+        return Outcome(True, False, None, "", _ms(started), duplicate=not entry)
 
     def close(self) -> None:
         return None

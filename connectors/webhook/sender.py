@@ -27,6 +27,8 @@ class Outcome:
     http_status: int | None
     error: str
     latency_ms: float
+    duplicate: bool = False
+    """The receiver had this key already (nothing was sent again)."""
 
 
 def backoff_s(attempt: int, retry: Retry, rng: random.Random | None = None) -> float:

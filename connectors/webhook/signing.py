@@ -32,4 +32,4 @@ def verify(secret: bytes, header: str, body: bytes, *, tolerance_s: float = 300.
     if abs(now - t) > tolerance_s:
         return False
     expected = hmac.new(secret, f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+    return hmac.compare_digest(expected.encode(), parts.get("v1", "").encode())

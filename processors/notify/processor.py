@@ -7,15 +7,18 @@ receiver, in Alertmanager's rhythm (wall clock, like Alertmanager):
 
 - ``group_wait`` after the group opened, the first notification (``new``; 0 = at once);
 - then at most every ``group_interval``, and only if a member changed what a person would act
-  on: it is new to the group, its severity or state (open/resolved) changed, or it became
-  (un)suppressed (``changed``, or ``resolved`` when no member is open any more);
+  on: it is new to the group, or its severity or state (open/resolved) changed (``changed``,
+  or ``resolved`` when no member is open any more);
 - with nothing new, again every ``repeat_interval`` while a member is open (``repeat``).
 
 Alert counts and titles ride along in the next notification but do not by themselves cause
 one: that is what keeps a storm from paging every minute. Members muted by a run-time silence
-(or suppressed by the alert rules, unless ``send_suppressed``) are left out; when the silence
-ends they count as changed. A member that resolves before its receiver heard of it is
-dropped without a word. A group whose members have all resolved and been told is deleted;
+(or suppressed by the alert rules, unless ``send_suppressed``) are left out of notifications
+(their resolution is still told to a receiver that heard of them); when the silence ends
+they count as changed. A member that resolves before its receiver heard of it is dropped
+without a word. An incident that a route stops taking (its severity or scope changed) is
+told resolved to that route's receiver: no page is left open that nothing would close.
+A group whose members have all resolved and been told is deleted;
 members not updated for ``member_ttl_s`` are forgotten (state TTL).
 
 ``dedup_key`` is ``<tenant>/<receiver>/<group hash>/<sequence>``: the same notification
@@ -35,7 +38,7 @@ from schemas.notify import IncidentBrief, Notification, NotificationEvent, Silen
 from schemas.routing import Resolved, Routing, match, resolve
 
 SOURCE = "aiops/notify"
-STATE_VERSION = 1
+STATE_VERSION = 2
 _RANK = {"critical": 3, "error": 2, "warning": 1, "info": 0}
 
 
@@ -67,6 +70,9 @@ class Group:
     source_time: float = 0.0
     last_flush: float | None = None
     sequence: int = 0
+    epoch: str = ""
+    """Set when the group opens: a group made again later under the same key (after its
+    incidents resolved) gets new dedup keys, never the old ones."""
 
 
 class NotifyProcessor:
@@ -81,6 +87,9 @@ class NotifyProcessor:
         self.groups: dict[str, Group] = {}
         self._dirty: set[str] = set()
         self._partition_of: dict[str, int] = {}
+        """Partition of every group key written to the state topic (for its tombstone)."""
+        self._where: dict[tuple[str, str], set[str]] = {}
+        """(tenant, incident id) -> keys of the groups it is a member of (derived state)."""
         self.dropped: dict[str, int] = {"muted": 0}
 
     # -- input ---------------------------------------------------------------------------------
@@ -93,33 +102,47 @@ class NotifyProcessor:
         brief = IncidentBrief.of(event.data)
         tenant = event.tenant_id
         labels = incident_labels(tenant, brief)
+        member = (tenant, brief.incident_id)
         out = []
+        keys = set()
         for route in match(self.tree, labels):
             key, glabels = self._group_key(tenant, route, labels)
+            keys.add(key)
             g = self.groups.get(key)
             if g is None:
                 if not brief.is_open:
                     continue  # resolved before anyone heard of it
                 g = self.groups[key] = Group(tenant, route.path, route.receiver, glabels,
-                                             partition, now)
-            old = g.members.get(brief.incident_id)
-            if old is not None and old.version > brief.version:
-                continue
-            g.members[brief.incident_id] = brief
-            g.touched[brief.incident_id] = now
-            g.source_time = max(g.source_time, event.time.timestamp())
-            self._dirty.add(key)
-            out.extend(self._maybe_flush(key, g, route, now))
+                                             partition, now, epoch=_epoch(now))
+            out.extend(self._update(key, g, route, brief, event, now))
+        # groups it no longer belongs to (its severity or scope changed): their receivers
+        # are told it resolved there, so no page is left open that nothing will close
+        for key in self._where.get(member, set()) - keys:
+            g = self.groups.get(key)
+            route = self.routes.get(g.route) if g is not None else None
+            if g is not None and route is not None and brief.incident_id in g.members:
+                gone = brief.model_copy(update={"state": "resolved"})
+                out.extend(self._update(key, g, route, gone, event, now))
         return out
+
+    def _update(self, key: str, g: Group, route: Resolved, brief: IncidentBrief,
+                event: IncidentEvent, now: float) -> list:
+        old = g.members.get(brief.incident_id)
+        if old is not None and old.version > brief.version:
+            return []
+        g.members[brief.incident_id] = brief
+        g.touched[brief.incident_id] = now
+        self._where.setdefault((g.tenant, brief.incident_id), set()).add(key)
+        g.source_time = max(g.source_time, event.time.timestamp())
+        self._dirty.add(key)
+        return self._maybe_flush(key, g, route, now)
 
     def on_timer(self, now: float) -> list:
         out = []
         for key, g in list(self.groups.items()):
             for iid, t in list(g.touched.items()):
                 if now - t > self.member_ttl_s:
-                    del g.members[iid], g.touched[iid]
-                    g.sent.pop(iid, None)
-                    self._dirty.add(key)
+                    self._remove(key, g, iid)
             if not g.members:
                 self._delete(key)
                 continue
@@ -146,18 +169,12 @@ class NotifyProcessor:
         return out
 
     def _maybe_flush(self, key: str, g: Group, route: Resolved, now: float) -> list:
-        # resolved and never told: nothing to say about it, ever
+        # resolved and never told (or not to be told): nothing to say about it, ever
         for iid, b in list(g.members.items()):
-            if not b.is_open and iid not in g.sent:
-                del g.members[iid], g.touched[iid]
-                self._dirty.add(key)
+            if not b.is_open and (iid not in g.sent or not self.routing.send_resolved):
+                self._remove(key, g, iid)
         visible = self._visible(g, now)
         changed = [iid for iid, b in visible.items() if g.sent.get(iid) != _signature(b)]
-        if not self.routing.send_resolved:
-            for iid in [i for i in changed if not visible[i].is_open]:
-                changed.remove(iid)
-                g.sent[iid] = _signature(visible[iid])
-                self._dirty.add(key)
         any_open = any(b.is_open for b in visible.values())
         if g.last_flush is None:
             if not changed or now < g.opened + route.group_wait:
@@ -178,10 +195,20 @@ class NotifyProcessor:
         n = self._notification(key, g, route, members, reason, now)
         for b in members:  # told it resolved: nothing more to say about it
             if not b.is_open:
-                del g.members[b.incident_id], g.touched[b.incident_id]
-                g.sent.pop(b.incident_id, None)
+                self._remove(key, g, b.incident_id)
         self._gc(key, g)
         return [n]
+
+    def _remove(self, key: str, g: Group, iid: str) -> None:
+        g.members.pop(iid, None)
+        g.touched.pop(iid, None)
+        g.sent.pop(iid, None)
+        where = self._where.get((g.tenant, iid))
+        if where is not None:
+            where.discard(key)
+            if not where:
+                del self._where[(g.tenant, iid)]
+        self._dirty.add(key)
 
     def _gc(self, key: str, g: Group) -> list:
         if not g.members:
@@ -189,7 +216,10 @@ class NotifyProcessor:
         return []
 
     def _delete(self, key: str) -> None:
-        if self.groups.pop(key, None) is not None:
+        g = self.groups.pop(key, None)
+        if g is not None:
+            for iid in list(g.members):
+                self._remove(key, g, iid)
             self._dirty.add(key)
 
     def _notification(self, key: str, g: Group, route: Resolved, members: list[IncidentBrief],
@@ -200,13 +230,13 @@ class NotifyProcessor:
         status = "firing" if firing else "resolved"
         head = firing[0] if firing else members[0]
         title = head.title if len(members) == 1 else f"{head.title} (+{len(members) - 1} more)"
-        dedup = f"{g.tenant}/{g.receiver}/{_short(key)}/{g.sequence}"
+        dedup = f"{g.tenant}/{g.receiver}/{_short(key + g.epoch)}/{g.sequence}"
         body = "\n".join(f"[{b.severity}] {b.title} — {b.alert_count} alert(s), "
                          f"{'open' if b.is_open else 'resolved'}" for b in members[:20])
         n = Notification(
             notification_id=_short(dedup), dedup_key=dedup, receiver=g.receiver,
             receiver_type=self.types[g.receiver], route=route.path,  # type: ignore[arg-type]
-            group_key=f"{route.path}:{_braces(g.labels)}", group_labels=g.labels,
+            group_key=f"{g.tenant}/{route.path}:{_braces(g.labels)}", group_labels=g.labels,
             status=status, reason=reason, severity=worst,  # type: ignore[arg-type]
             title=f"[{status.upper()}] {title}"[:1024], body=body, incidents=members,
             sequence=g.sequence, created_at=datetime.fromtimestamp(now, UTC),
@@ -227,30 +257,50 @@ class NotifyProcessor:
         out: dict[str, tuple[int, bytes | None]] = {}
         for key in self._dirty:
             g = self.groups.get(key)
-            if g is None:
-                out[key] = (self._partition_of.get(key, 0), None)
-            else:
+            if g is not None:
                 self._partition_of[key] = g.partition
                 out[key] = (g.partition, pickle.dumps((STATE_VERSION, g)))
+            elif key in self._partition_of:  # written before: its tombstone
+                out[key] = (self._partition_of.pop(key), None)
         self._dirty.clear()
         return out
 
     def restore(self, key: str, blob: bytes | None, partition: int) -> None:
+        old = self.groups.pop(key, None)
+        if old is not None:
+            for iid in list(old.members):
+                self._remove(key, old, iid)
+            self._dirty.discard(key)
         if blob is None:
-            self.groups.pop(key, None)
+            self._partition_of.pop(key, None)
             return
+        self._partition_of[key] = partition
         version, g = pickle.loads(blob)
-        if version != STATE_VERSION:
+        route = self.routes.get(g.route) if version == STATE_VERSION else None
+        if route is None or route.receiver != g.receiver or tuple(route.group_by) != tuple(
+                g.labels):
+            # made under another routing file (or release): forget it, tombstone included
+            self.dropped["stale_group"] = self.dropped.get("stale_group", 0) + 1
+            self._dirty.add(key)
             return
         g.partition = partition
         self.groups[key] = g
-        self._partition_of[key] = partition
+        for iid in g.members:
+            self._where.setdefault((g.tenant, iid), set()).add(key)
 
     def drop_partitions(self, partitions: set[int]) -> None:
         for key, g in list(self.groups.items()):
             if g.partition in partitions:
                 del self.groups[key]
+                for iid in list(g.members):
+                    where = self._where.get((g.tenant, iid))
+                    if where is not None:
+                        where.discard(key)
+                        if not where:
+                            del self._where[(g.tenant, iid)]
                 self._dirty.discard(key)
+        for key in [k for k, p in self._partition_of.items() if p in partitions]:
+            del self._partition_of[key]
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -265,6 +315,10 @@ def _flatten(r: Resolved) -> list[Resolved]:
 
 def _braces(labels: dict[str, str]) -> str:
     return "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+
+
+def _epoch(now: float) -> str:
+    return f"{now:.6f}"
 
 
 def _short(text: str) -> str:

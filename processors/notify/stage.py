@@ -160,7 +160,8 @@ STAGE = Stage(
     tables=TABLES,
     events=(
         EventType("aiops.notification", NotificationEvent, "aiops.notifications",
-                  lambda ev: ev.data.dedup_key, "notifications", notification_row,
+                  # one group's notifications in one partition, in order
+                  lambda ev: ev.data.group_key, "notifications", notification_row,
                   example=_NOTIFICATION),
         EventType("aiops.notification-attempt", DeliveryAttemptEvent,
                   "aiops.notification-attempts", lambda ev: ev.tenant_id,

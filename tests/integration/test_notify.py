@@ -248,3 +248,87 @@ def test_silence_made_at_run_time_mutes_then_releases(pipeline, notify_env, tmp_
     assert {r.json()["incidents"][0]["incident_id"] for r in target.received} == {
         "other-tenant", "muted"}
     assert worker.stop() == 0
+
+
+def test_kafka_receiver_reads_its_own_notifications(pipeline, notify_env, tmp_path,
+                                                    monkeypatch) -> None:
+    import threading
+
+    from click.testing import CliRunner
+
+    from connectors.kafka_receiver.reader import follow
+    from pipelines.cli import main
+
+    target, env, _client, _prefix = notify_env
+    # acme's incidents also go to the Kafka receiver "bus"; everything to noc and hook
+    routes = ROUTES.format(url=target.url, fmt="json").replace(
+        "  - name: hook\n", "  - name: bus\n    type: kafka\n  - name: hook\n").replace(
+        "    - receiver: hook\n", "    - receiver: bus\n      matchers: ['tenant=\"acme\"']\n"
+        "      continue: true\n    - receiver: hook\n")
+    (tmp_path / "notify.yaml").write_text(routes)
+    worker = pipeline.start_worker(**env)
+    pipeline.produce([incident("acme", "for-bus", time.time()),
+                      incident("globex", "not-for-bus", time.time())])
+    stop = threading.Event()
+    timer = threading.Timer(30, stop.set)
+    timer.start()
+    got = []
+    group = f"{pipeline.group}-bus-reader"
+    try:
+        for ev in follow(pipeline.bootstrap, pipeline.prefix + "aiops.notifications", "bus",
+                         group, stop=stop):
+            got.append(ev)
+            stop.set()
+    finally:
+        stop.set()
+        timer.cancel()
+        timer.join()
+    assert [(e.tenant_id, e.data.receiver, e.data.incidents[0].incident_id) for e in got] == [
+        ("acme", "bus", "for-bus")]
+    _wait(lambda: len(target.received) >= 2, 30, "both webhook requests", worker)
+    for k, v in pipeline.env().items():
+        monkeypatch.setenv(k, v)
+    out = CliRunner().invoke(main, ["notify", "tail", "bus", "--json", "--for", "4",
+                                    "--group", f"{pipeline.group}-tail"])
+    assert out.exit_code == 0, out.output
+    lines = [orjson.loads(x) for x in out.output.splitlines() if x.startswith("{")]
+    assert [(x["tenant_id"], x["incidents"][0]["incident_id"]) for x in lines] == [
+        ("acme", "for-bus")]
+    assert worker.stop() == 0
+    delete_groups(pipeline.bootstrap, [group, f"{pipeline.group}-tail"])
+
+
+def test_a_refusing_webhook_is_not_retried_and_goes_to_the_dlq(pipeline, notify_env,
+                                                               tmp_path) -> None:
+    from confluent_kafka import Consumer, TopicPartition
+
+    target, env, _client, _prefix = notify_env
+    (tmp_path / "notify.yaml").write_text(ROUTES.format(url=target.url, fmt="slack"))
+    target.fail_with = 404  # e.g. a webhook URL that was deleted
+    worker = pipeline.start_worker(**env)
+    pipeline.produce([incident("acme", "refused", time.time())])
+    _wait(lambda: target.refused >= 1, 60, "the refused request", worker)
+    time.sleep(2)
+    assert target.refused == 1  # 4xx: one attempt, no retry
+    c = Consumer({"bootstrap.servers": pipeline.bootstrap, "group.id": f"{pipeline.group}-dlq",
+                  "enable.auto.commit": False})
+    try:
+        c.assign([TopicPartition(pipeline.prefix + "aiops.dlq", 0, 0)])
+        msgs = [m for m in c.consume(10, timeout=10) if m.error() is None]
+    finally:
+        c.close()
+    [m] = msgs
+    headers = dict(m.headers())
+    assert headers["reason_code"] == b"notification_undeliverable"
+    assert b"HTTP 404" in headers["error"] and headers["receiver"] == b"hook"
+    assert orjson.loads(m.value())["data"]["incidents"][0]["incident_id"] == "refused"
+    pipeline.wait_caught_up(worker)
+    assert worker.stop() == 0
+    sink = pipeline.clickhouse()
+    try:
+        rows = sink.query("SELECT status, http_status, error FROM aiops.notification_attempts "
+                          "FINAL WHERE receiver = 'hook'")
+    finally:
+        sink.close()
+    assert [(r["status"], r["http_status"]) for r in rows] == [("failed", 404)]
+    assert "404" in rows[0]["error"]

@@ -184,3 +184,60 @@ def test_run_time_silences_mark_alerts_in_clustering_too() -> None:
     out = p.on_event(AlertEvent.model_validate(VALID["alert"]), partition=0, now=NOW)
     [a] = [e.data for e in out if e.type == "aiops.alert-assignment"]
     assert a.suppressed_by == ["silence:mw"]
+
+
+def test_an_incident_leaving_a_route_is_resolved_there() -> None:
+    """Severity drops from critical to warning: the pager route no longer takes it, so the
+    pager is told it resolved (and is not paged again by the repeat interval)."""
+    p = NotifyProcessor(routing({"receiver": "default", "group_wait": 0, "group_interval": 1,
+                                 "repeat_interval": "1h",
+                                 "routes": [{"receiver": "pager",
+                                             "matchers": ['severity="critical"']}]}))
+    [n] = feed(p, incident(), NOW)
+    assert n.data.receiver == "pager"
+    out = feed(p, incident(version=2, severity="warning"), NOW + 5)
+    assert sorted((x.data.receiver, x.data.status) for x in out) == [
+        ("default", "firing"), ("pager", "resolved")]
+    assert [x.data.receiver for x in p.on_timer(NOW + 2 * 3600)] == ["default"]  # repeat
+
+
+def test_a_group_made_again_gets_new_dedup_keys() -> None:
+    p = NotifyProcessor(routing({"receiver": "default", "group_by": ["site"], "group_wait": 0,
+                                 "group_interval": 1}))
+    [first] = feed(p, incident("a"), NOW)
+    feed(p, incident("a", version=2, state="resolved"), NOW + 5)
+    assert len(p) == 0
+    [again] = feed(p, incident("b"), NOW + 60)
+    assert again.data.sequence == 1 and again.data.dedup_key != first.data.dedup_key
+    assert again.data.group_key == first.data.group_key == 'acme/root:{site="par1"}'
+
+
+def test_state_made_under_another_routing_file_is_dropped_not_fatal() -> None:
+    old = NotifyProcessor(routing({"receiver": "pager", "group_wait": 0}))
+    feed(old, incident(), NOW)
+    snap = old.snapshot()
+    new = NotifyProcessor(routing({"receiver": "default", "group_wait": 0}))
+    for key, (part, blob) in snap.items():
+        new.restore(key, blob, part)
+    assert len(new) == 0 and new.dropped["stale_group"] == 1
+    assert all(blob is None for _p, blob in new.snapshot().values())  # tombstoned
+    assert new.on_timer(NOW + 10) == []
+
+
+def test_bookkeeping_stays_bounded_and_send_resolved_false_drops_at_once() -> None:
+    p = NotifyProcessor(routing({"receiver": "default", "group_wait": 0, "group_interval": 1}))
+    for i in range(200):
+        feed(p, incident(f"i{i}"), NOW)
+        p.snapshot()
+        feed(p, incident(f"i{i}", version=2, state="resolved"), NOW + 2)
+        p.snapshot()
+    assert len(p) == 0 and not p._partition_of and not p._where
+    q = NotifyProcessor(routing({"receiver": "default", "group_by": ["site"], "group_wait": 0,
+                                 "group_interval": 1}, send_resolved=False))
+    feed(q, incident("a"), NOW)
+    feed(q, incident("b"), NOW)
+    feed(q, incident("a", version=2, state="resolved"), NOW + 5)
+    [n] = feed(q, incident("b", version=2, severity="warning"), NOW + 10)
+    assert [b.incident_id for b in n.data.incidents] == ["b"]
+    feed(q, incident("b", version=3, state="resolved"), NOW + 20)
+    assert len(q) == 0
