@@ -18,6 +18,12 @@ import orjson
 from connectors.webhook import signing
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops connection attempts in a burst, and the client's
+    # retry comes a second later (TCP's SYN retransmission): a delay of the target's making.
+    request_queue_size = 128
+
+
 @dataclass(frozen=True, slots=True)
 class Received:
     at: float
@@ -49,12 +55,15 @@ class WebhookTarget:
         target = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real webhook servers do
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if target.fail_with is not None:
                     with target._lock:
                         target.refused += 1
                     self.send_response(target.fail_with)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 ok = None
@@ -65,12 +74,13 @@ class WebhookTarget:
                     target.received.append(Received(time.time(), dict(self.headers.items()),
                                                     body, ok))
                 self.send_response(200 if ok is not False else 401)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args) -> None:
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = _Server(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
