@@ -29,7 +29,6 @@ from redis.exceptions import RedisError
 from config.settings import Settings
 from connectors.clickhouse.http_api import Authenticator, sql_url
 from connectors.clickhouse.readonly_sql import Limits, Principal, SqlError, SqlQuery, run_read
-from connectors.gateway.auth import TokenTable
 from connectors.redis_feed.feed import OpenIncidents, entries, stream_key
 from pipelines.noc_auth import (
     NocAuthError,
@@ -371,13 +370,10 @@ def register_noc_page(app: faust.App, settings: Settings,
                       sink_of: Callable[[], object | None]) -> NocPage:
     """Mount the NOC page; ``sink_of`` is the ingest stage's ClickHouse sink, once open
     (the same callable the SQL endpoint gets). A malformed token table stops the worker."""
-    web_s, gw, rs = settings.web, settings.gateway, settings.redis
-    tokens = None
-    if gw.tokens is not None or gw.tokens_file is not None:
-        tokens = TokenTable.parse(gw.tokens.get_secret_value() if gw.tokens else None,
-                                  gw.tokens_file)
-    admin = web_s.admin_token.get_secret_value() if web_s.admin_token else None
-    auth = Authenticator(admin, tokens, web_s.host)
+    from pipelines.sql_endpoint import web_authenticator
+
+    web_s, rs = settings.web, settings.redis
+    auth = web_authenticator(settings)
     noc = NocPage(auth, SessionSigner(),
                   NocFeed(rs.url.get_secret_value(), rs.key_prefix, rs.socket_timeout_s),
                   AlertDetail(sink_of, settings.clickhouse.database,

@@ -20,16 +20,23 @@ from connectors.gateway.auth import TokenTable
 log = logging.getLogger(__name__)
 
 
-def build_endpoint(settings: Settings, sink_of: Callable[[], object | None]) -> SqlEndpoint:
-    """The endpoint for these settings; tenants are the gateway's (AIOPS_GATEWAY_TOKENS[_FILE]),
-    a malformed token table stops the worker at start like it stops the gateway."""
+def web_authenticator(settings: Settings) -> Authenticator:
+    """Who may read through the worker's web server (SQL endpoint, NOC page): tenants with
+    their gateway tokens (AIOPS_GATEWAY_TOKENS[_FILE]) and the admin; a malformed token table
+    stops the worker at start like it stops the gateway."""
     web, gw = settings.web, settings.gateway
     tokens = None
     if gw.tokens is not None or gw.tokens_file is not None:
         tokens = TokenTable.parse(gw.tokens.get_secret_value() if gw.tokens else None,
                                   gw.tokens_file)
     admin = web.admin_token.get_secret_value() if web.admin_token else None
-    auth = Authenticator(admin, tokens, web.host)
+    return Authenticator(admin, tokens, web.host)
+
+
+def build_endpoint(settings: Settings, sink_of: Callable[[], object | None]) -> SqlEndpoint:
+    """The endpoint for these settings (``web_authenticator`` says who may read)."""
+    web = settings.web
+    auth = web_authenticator(settings)
     level = logging.WARNING if auth.open_local or auth.refuses_all else logging.INFO
     log.log(level, "read-only SQL (ClickHouse HTTP interface) on %s: %s",
             sql_url(web.host, web.port), auth.describe())

@@ -203,12 +203,15 @@ class NotifyProcessor:
         g.members.pop(iid, None)
         g.touched.pop(iid, None)
         g.sent.pop(iid, None)
-        where = self._where.get((g.tenant, iid))
+        self._unindex(key, g.tenant, iid)
+        self._dirty.add(key)
+
+    def _unindex(self, key: str, tenant: str, iid: str) -> None:
+        where = self._where.get((tenant, iid))
         if where is not None:
             where.discard(key)
             if not where:
-                del self._where[(g.tenant, iid)]
-        self._dirty.add(key)
+                del self._where[(tenant, iid)]
 
     def _gc(self, key: str, g: Group) -> list:
         if not g.members:
@@ -293,11 +296,7 @@ class NotifyProcessor:
             if g.partition in partitions:
                 del self.groups[key]
                 for iid in list(g.members):
-                    where = self._where.get((g.tenant, iid))
-                    if where is not None:
-                        where.discard(key)
-                        if not where:
-                            del self._where[(g.tenant, iid)]
+                    self._unindex(key, g.tenant, iid)
                 self._dirty.discard(key)
         for key in [k for k, p in self._partition_of.items() if p in partitions]:
             del self._partition_of[key]
