@@ -49,6 +49,10 @@ class WorkerMetrics:
                                        "Notification delivery attempts by receiver and outcome "
                                        "(delivered, retry, failed, duplicate)",
                                        ["receiver", "status"], registry=r)
+        self.stage_irregular = Gauge("aiops_stage_irregular_events",
+                                     "Valid events a stage's processor took in but noted as "
+                                     "irregular since start (e.g. kind=out_of_order)",
+                                     ["stage", "kind"], registry=r)
         self.stage_dropped = Gauge("aiops_stage_dropped_events",
                                    "Valid events a stage's processor left out on purpose since "
                                    "start (e.g. reason=late: after their window was written)",

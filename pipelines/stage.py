@@ -330,6 +330,8 @@ class StageLoop(BatchLoop):
             self._errors_seen = self.core.errors
         for reason, n in getattr(self.processor, "dropped", {}).items():
             m.stage_dropped.labels(self.name, reason).set(n)
+        for kind, n in getattr(self.processor, "irregular", {}).items():
+            m.stage_irregular.labels(self.name, kind).set(n)
         if self.stage.observe is not None:
             self.stage.observe(self.processor, m)
 

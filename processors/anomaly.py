@@ -7,6 +7,24 @@ that turns sustained anomalies into ``Alert`` events (firing, later resolved) wh
 alert stream. Every series has a TTL: one that goes quiet is forgotten (its open alert is
 resolved first), so memory stays bounded.
 
+Real streams are not tidy; the policy, per series, in arrival order (as NAB's runner does):
+
+- a sample older than the series' newest (a clock stepped back, a late retry) is scored and
+  learned where it arrives, never refused; counted ``out_of_order``;
+- a sample with the newest one's timestamp and value (a duplicate delivery) is skipped;
+  counted ``duplicate`` (dropped); one with the same timestamp and another value is scored
+  and learned, counted ``repeated_timestamp``;
+- gaps are not filled: detectors keep their state, seasonal ones index by time of day, and a
+  series silent longer than its TTL starts over (with its warm-up);
+- a value of magnitude ``EXTREME`` or more (a broken sensor, 1e308) is reported as an
+  anomaly with score 1 and not learned, so it cannot poison the detector's state; counted
+  ``extreme`` (dropped). Constant stretches need nothing: detectors score them 0;
+- a detector that returns a non-finite score is treated as score 0 and counted
+  ``bad_score``, never propagated.
+
+Counts are exported per reason: ``aiops_stage_dropped_events`` (duplicate, extreme) and
+``aiops_stage_irregular_events`` (out_of_order, repeated_timestamp, bad_score).
+
 Implements the stage protocol (``processors/protocol.py``): ``on_event`` per sample,
 ``on_timer`` expires quiet series, ``snapshot``/``restore`` carry per-series state across
 restarts and rebalances (the stage skips samples already learned, so none is learned twice).
@@ -15,6 +33,7 @@ restarts and rebalances (the stage skips samples already learned, so none is lea
 from __future__ import annotations
 
 import hashlib
+import math
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +46,8 @@ from schemas.events import Alert, AlertEvent, MetricSampleEvent, label_fingerpri
 from schemas.keys import series_id
 
 SOURCE = "aiops/anomaly"
+EXTREME = 1e100
+"""Values this large are broken input: squares overflow and a detector's state would be lost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +71,8 @@ class SeriesState:
     firing_since: datetime | None = None
     labels: dict[str, str] | None = None
     """Only while an alert is open: most series never alert, and memory is per series."""
+    last_ts: float | None = None
+    last_value: float | None = None
 
 
 class AnomalyProcessor:
@@ -62,6 +85,9 @@ class AnomalyProcessor:
         self.series: dict[str, SeriesState] = {}
         self.dirty: set[str] = set()
         self.deleted: dict[str, int] = {}  # key -> partition, for the changelog tombstone
+        self.dropped: dict[str, int] = {"duplicate": 0, "extreme": 0}
+        self.irregular: dict[str, int] = {"out_of_order": 0, "repeated_timestamp": 0,
+                                          "bad_score": 0}
 
     # -- items ---------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -78,11 +104,32 @@ class AnomalyProcessor:
         st.partition, st.last_seen = partition, now
         self.dirty.add(key)
         d = ev.data
+        ts = d.timestamp.timestamp()
+        last_ts = getattr(st, "last_ts", None)  # absent in state of older releases
+        if last_ts is not None:
+            if ts == last_ts and d.value == st.last_value:
+                self.dropped["duplicate"] += 1
+                return []
+            if ts < last_ts:
+                self.irregular["out_of_order"] += 1
+            elif ts == last_ts:
+                self.irregular["repeated_timestamp"] += 1
+        st.last_ts = max(ts, last_ts) if last_ts is not None else ts
+        st.last_value = d.value
         x = Sample(d.value, d.timestamp)
-        score = min(1.0, max(0.0, float(st.detector.score_one(x))))
-        band = getattr(st.detector, "band", None)
-        expected, lower, upper = band() if callable(band) else (None, None, None)
-        st.detector.learn_one(x)
+        expected = lower = upper = None
+        if abs(d.value) >= EXTREME:
+            self.dropped["extreme"] += 1
+            score = 1.0  # reported, not learned
+        else:
+            raw = float(st.detector.score_one(x))
+            if not math.isfinite(raw):
+                self.irregular["bad_score"] += 1
+                raw = 0.0
+            score = min(1.0, max(0.0, raw))
+            band = getattr(st.detector, "band", None)
+            expected, lower, upper = band() if callable(band) else (None, None, None)
+            st.detector.learn_one(x)
         policy = st.policy
         is_anomaly = score >= policy.threshold
         out: list[Envelope] = []

@@ -113,3 +113,34 @@ def test_dirty_tracking_snapshots_only_changed_series() -> None:
     run(proc, [1], start=2, host="a")
     assert len(proc.snapshot()) == 1
     assert proc.snapshot() == {}
+
+
+def test_irregular_streams_are_taken_in_arrival_order_and_counted() -> None:
+    proc = AnomalyProcessor(make)
+    run(proc, [1.0] * 5)  # minutes 0..4
+    learned = proc.series[next(iter(proc.series))].detector
+    n = learned.n
+    assert proc.on_event(sample(4, 1.0), now=2000.0, partition=0) == []  # exact duplicate
+    assert proc.dropped["duplicate"] == 1 and learned.n == n  # not learned twice
+    proc.on_event(sample(4, 2.0), now=2001.0, partition=0)  # same time, another value
+    proc.on_event(sample(1, 3.0), now=2002.0, partition=0)  # the clock stepped back
+    assert proc.irregular["repeated_timestamp"] == 1 and proc.irregular["out_of_order"] == 1
+    assert learned.n == n + 2  # both scored and learned, never refused
+
+
+def test_extreme_values_are_anomalies_that_do_not_poison_the_detector() -> None:
+    from models.registry import make_detector
+
+    def real(metric: str):
+        return make_detector("robust_z"), SeriesPolicy("robust_z")
+
+    proc = AnomalyProcessor(real, emit_all=True)
+    values = [50.0 + (i % 7) for i in range(400)]
+    run(proc, values)
+    out = proc.on_event(sample(400, 1e308), now=5000.0, partition=0)
+    [verdict] = [e.data for e in out if isinstance(e, AnomalyEvent)]
+    assert verdict.is_anomaly and verdict.score == 1.0 and proc.dropped["extreme"] == 1
+    later = run(proc, [50.0 + (i % 7) for i in range(50)], start=401)
+    scores = [e.data.score for e in later if isinstance(e, AnomalyEvent)]
+    assert all(0.0 <= s <= 1.0 for s in scores) and max(scores) < 0.5
+    assert proc.irregular["bad_score"] == 0
