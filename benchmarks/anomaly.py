@@ -3,6 +3,8 @@
 - detector alone: samples/s of ``score_one`` + ``learn_one`` on one core (best of 3);
 - memory: bytes per active series, pickled (what the changelog stores) and in memory
   (``tracemalloc``), for 100,000 series restored from 1,000 trained ones;
+- demo: on the demo generator's metrics (``demo_quality.py``), false alarms per 5,000 healthy
+  samples and whether the injected faults are found and ranked on top;
 - pipeline: samples/s from first produce to the anomaly stage's last commit, and p50/p99 of the
   delay from a sample's produce time to its anomaly row in ClickHouse (anomalous samples only,
   as in production: ``emit_all`` off).
@@ -163,7 +165,7 @@ def pipeline_run(settings: Settings, events: int, series: int, timeout_s: float,
 
 def run(settings: Settings, *, detector: str | None, events: int, series: int,
         pipeline: bool, as_json: bool, split: bool = True, rate: int = 0,
-        timeout_s: float = 900) -> dict[str, Any]:
+        timeout_s: float = 900, demo_days: float = 7) -> dict[str, Any]:
     name = detector or DEFAULT_DETECTOR
     click.echo(f"detector {name}: timing one core ...", err=True)
     speed = detector_speed(name)
@@ -175,6 +177,19 @@ def run(settings: Settings, *, detector: str | None, events: int, series: int,
                f"({mem['series']:,} series)")
     result: dict[str, Any] = {"benchmark": "anomaly", "detector": name,
                               "detector_samples_per_s": round(speed), **mem}
+    if demo_days > 0:
+        from benchmarks.demo_quality import run as demo_quality
+
+        click.echo(f"demo generator: {demo_days:g} days through the anomaly processor ...",
+                   err=True)
+        q = demo_quality(detector=detector, days=demo_days)
+        click.echo(f"demo, healthy    {q['healthy_anomalies_per_5000']} anomalies per 5,000 "
+                   f"healthy samples after warm-up ({q['healthy_anomalies']} of "
+                   f"{q['healthy_samples']:,}; target <= 1)")
+        click.echo(f"demo, faults     {q['fault_detected']}/{q['faults']} detected, delays "
+                   f"{q['detection_delay_min']} min; hosts' rank by anomalous samples "
+                   f"{q['fault_rank']} ({q['faults_on_top']} of {q['faults']} on top)")
+        result["demo"] = q
     if pipeline:
         click.echo(f"pipeline: {events:,} samples over {series:,} series ...", err=True)
         p = pipeline_run(settings, events, series, timeout_s, split, rate)
