@@ -36,7 +36,7 @@ def _processor(detector: str | None) -> AnomalyProcessor:
         name = detector or (DEFAULT_DETECTOR if p.detector == "default" else p.detector)
         params = p.params if detector is None else {}
         return make_detector(name, **params), SeriesPolicy(
-            name, p.threshold, p.fire_after, p.clear_below, p.resolve_after)
+            name, p.threshold, p.fire_after, p.clear_below, p.resolve_after, p.learn_first_s)
 
     return AnomalyProcessor(make, ttl_s=30 * 86_400)
 

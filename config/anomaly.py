@@ -21,6 +21,9 @@ class Policy(BaseModel):
     fire_after: int = Field(2, ge=1)
     clear_below: float = Field(0.3, ge=0, le=1)
     resolve_after: int = Field(5, ge=1)
+    learn_first_s: float = Field(86_400.0, ge=0, le=90 * 86_400)
+    """Event time a new series is only learned, never judged: a daily cycle must be seen once
+    before its evening can be told from an anomaly."""
 
     @model_validator(mode="after")
     def _hysteresis(self) -> Policy:
@@ -39,6 +42,7 @@ class Rule(BaseModel):
     fire_after: int | None = None
     clear_below: float | None = None
     resolve_after: int | None = None
+    learn_first_s: float | None = None
 
 
 class AnomalyConfig(BaseModel):

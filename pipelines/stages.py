@@ -33,7 +33,7 @@ def _anomaly(section: AnomalySettings) -> Any:
         p = cfg.policy_for(metric)
         name = DEFAULT_DETECTOR if p.detector == "default" else p.detector
         return make_detector(name, **p.params), SeriesPolicy(
-            name, p.threshold, p.fire_after, p.clear_below, p.resolve_after)
+            name, p.threshold, p.fire_after, p.clear_below, p.resolve_after, p.learn_first_s)
 
     return AnomalyProcessor(make, ttl_s=section.series_ttl_s, emit_all=section.emit_all)
 

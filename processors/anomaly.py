@@ -57,6 +57,8 @@ class SeriesPolicy:
     fire_after: int = 2
     clear_below: float = 0.3
     resolve_after: int = 5
+    learn_first_s: float = 0.0
+    """Event time a new series is learned before it is judged (no anomaly, no alert)."""
 
 
 @dataclass(slots=True)
@@ -73,6 +75,7 @@ class SeriesState:
     """Only while an alert is open: most series never alert, and memory is per series."""
     last_ts: float | None = None
     last_value: float | None = None
+    first_ts: float | None = None
 
 
 class AnomalyProcessor:
@@ -116,6 +119,10 @@ class AnomalyProcessor:
                 self.irregular["repeated_timestamp"] += 1
         st.last_ts = max(ts, last_ts) if last_ts is not None else ts
         st.last_value = d.value
+        first_ts = getattr(st, "first_ts", None)
+        if first_ts is None:
+            st.first_ts = first_ts = ts
+        learning = ts - first_ts < st.policy.learn_first_s
         x = Sample(d.value, d.timestamp)
         expected = lower = upper = None
         if abs(d.value) >= EXTREME:
@@ -131,6 +138,8 @@ class AnomalyProcessor:
             expected, lower, upper = band() if callable(band) else (None, None, None)
             st.detector.learn_one(x)
         policy = st.policy
+        if learning:
+            score = 0.0  # learned, not judged yet
         is_anomaly = score >= policy.threshold
         out: list[Envelope] = []
         if is_anomaly or self.emit_all:

@@ -37,10 +37,12 @@ def _scores(pipeline) -> list[tuple[str, float]]:
     return [(r["id"], float(r["score"])) for r in rows]
 
 
-def test_restart_mid_stream_scores_exactly_like_an_uninterrupted_run(pipeline) -> None:
+def test_restart_mid_stream_scores_exactly_like_an_uninterrupted_run(pipeline, tmp_path) -> None:
     events = _series_events(2_400)
+    cfg = tmp_path / "anomaly.yaml"  # judged from the first sample, like the bare detector
+    cfg.write_text("default:\n  learn_first_s: 0\nrules: []\n")
     env = {"AIOPS_ANOMALY_ENABLED": "true", "AIOPS_ANOMALY_EMIT_ALL": "true",
-           "AIOPS_ANOMALY_BATCH_MAX_EVENTS": "500"}
+           "AIOPS_ANOMALY_BATCH_MAX_EVENTS": "500", "AIOPS_ANOMALY_CONFIG_PATH": str(cfg)}
     worker = pipeline.start_worker(**env)
     pipeline.produce(events[:1_300])
     pipeline.wait_stage_then_ingest(worker, "anomaly", "telemetry.metrics")

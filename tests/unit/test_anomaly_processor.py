@@ -144,3 +144,15 @@ def test_extreme_values_are_anomalies_that_do_not_poison_the_detector() -> None:
     scores = [e.data.score for e in later if isinstance(e, AnomalyEvent)]
     assert all(0.0 <= s <= 1.0 for s in scores) and max(scores) < 0.5
     assert proc.irregular["bad_score"] == 0
+
+
+def test_a_new_series_is_learned_before_it_is_judged() -> None:
+    def quiet_first(metric: str):
+        return Above(), SeriesPolicy("above", threshold=0.5, fire_after=1, learn_first_s=600)
+
+    proc = AnomalyProcessor(quiet_first)
+    early = run(proc, [50.0] * 10)  # minutes 0-9: above the limit, but the first 10 minutes
+    assert [e for e in early if isinstance(e, (AnomalyEvent, AlertEvent))] == []
+    late = run(proc, [50.0] * 3, start=10)
+    assert any(isinstance(e, AlertEvent) for e in late)
+    assert proc.series[next(iter(proc.series))].detector.n == 13  # learned all along
