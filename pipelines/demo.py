@@ -208,12 +208,14 @@ def _summary(settings: Settings, metrics_text: str) -> None:
                            f"{', '.join(r['statuses'])}")
         incidents = sink.query(
             f"SELECT tenant_id, state, severity, title, alert_count, first_seen "
-            f"FROM {db}.incidents_current ORDER BY first_seen LIMIT 10")
+            f"FROM {db}.incidents_current ORDER BY indexOf(['info', 'warning', 'error', "
+            "'critical'], severity) DESC, alert_count DESC, first_seen LIMIT 10")
         noise = sink.query(
             f"SELECT tenant_id, sum(notifications) AS n, sum(incidents) AS i "
             f"FROM {db}.alert_noise GROUP BY tenant_id ORDER BY tenant_id")
         if incidents:
-            click.secho("\nIncidents (clustering stage, latest version of each):", bold=True)
+            click.secho("\nIncidents (clustering stage, latest version of each; most severe "
+                        "first):", bold=True)
             for r in incidents:
                 click.echo(f"  {r['tenant_id']:<8} {r['state']:<9} {r['severity']:<9} "
                            f"{r['alert_count']:>3} alerts  {r['title'][:60]}")
