@@ -337,6 +337,21 @@ def bench_anomaly(detector, events, series, no_pipeline, single_process, rate, d
            demo_days=demo_days)
 
 
+@bench.command("fuzz")
+@click.option("--cases", default=10_000, show_default=True,
+              help="Hypothesis cases for the gateway and for the validator each")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_fuzz(cases: int, as_json: bool) -> None:
+    """Generated input (mutated valid events, arbitrary JSON and bytes) at the gateway's body
+    handling and the ingest validator: no 5xx, no exception, every record a row or a dead
+    letter with a reason, memory before and after (CI runs 200 cases: tests/unit/test_fuzz.py)."""
+    from benchmarks.fuzz import run
+
+    result = run(cases=cases, as_json=as_json)
+    if result["gateway"]["failures"] or result["validator"]["failures"]:
+        raise SystemExit(1)
+
+
 @bench.command("clustering")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--seeds", default=None, metavar="A-B",
