@@ -10,21 +10,26 @@ properties are the gateway's and the worker's promises:
 - **validator** (``processors.router.route``, the ingest stage's step 2): it never raises, and
   every record ends as exactly one row or one dead letter with a reason code and a message.
 
-Memory: the process's peak resident size before and after (``ru_maxrss``), which would grow
-with the number of cases if something kept inputs alive. The same properties run in CI with a few
+Memory: the process's peak resident size before and after the generated run (``ru_maxrss``;
+hypothesis keeps records of its own as it goes), and the resident size after each of five
+passes over 2,000 of the generated requests replayed through the same code: flat when
+nothing is kept per call. The same properties run in CI with a few
 hundred cases (tests/unit/test_fuzz.py); an HTTP round through a real gateway is in
 tests/integration/test_gateway.py's fuzz test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import click
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,12 +63,18 @@ ALERTMANAGER = {  # a webhook as Alertmanager sends it (version 4)
 
 
 def _examples() -> list[dict]:
-    """Valid documents for every route: envelopes of every type, their bare ``data`` objects
-    (what /v1/events/KIND takes), and an Alertmanager webhook."""
-    from tests.unit.examples import VALID
+    """Valid documents for every route: envelopes of every type (the demo generator's and the
+    registry's examples), their bare ``data`` objects (what /v1/events/KIND takes), and an
+    Alertmanager webhook."""
+    import itertools
 
-    out = [VALID.get(name) or spec.example for name, spec in EVENTS.items()]
-    envelopes = [e for e in out if e is not None]
+    from connectors.demo_source import DemoStream
+
+    demo = DemoStream(3, hours=2, end=datetime(2026, 11, 23, tzinfo=UTC))
+    envelopes: list[dict] = []
+    for stream in (demo.metrics(), demo.alerts(), demo.tickets(), demo.help()):
+        envelopes += [orjson.loads(p.value) for p in itertools.islice(stream, 3)]
+    envelopes += [dict(spec.example) for spec in EVENTS.values() if spec.example is not None]
     return envelopes + [{k: v for k, v in e.items() if k != "tenant_id"} for e in envelopes] + [
         e["data"] for e in envelopes] + [ALERTMANAGER]
 
@@ -107,8 +118,42 @@ def _dumps(doc: Any) -> bytes:
     return json.dumps(doc).encode()
 
 
-def fuzz_gateway(cases: int, app_settings: Settings) -> dict[str, Any]:
-    """The gateway's body handling: 2xx or 4xx for every input, never anything else."""
+def _rss_mib() -> float:
+    """Resident memory now (not the peak): /proc/self/statm pages."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _handle(body: bytes, where: tuple[str, str], content_type: str, app_settings: Settings,
+            stamps: RetryStamps) -> bool:
+    """What a request runs before producing; True if accepted, PayloadError if refused."""
+    name, kind = where
+    _digest, events = _events(body, content_type, "acme", name, kind, app_settings, stamps)
+    encode(events, topic_prefix="", max_event_bytes=app_settings.ingest.max_event_bytes)
+    return True
+
+
+def replay_memory(kept: list[tuple[bytes, tuple[str, str], str]], app_settings: Settings,
+                  passes: int = 5) -> list[float]:
+    """Resident memory after each pass over the same generated requests, gateway and
+    validator: flat when nothing is kept per call (hypothesis's own bookkeeping during the
+    generated run is not in these figures)."""
+    stamps = RetryStamps()
+    topics = sink_topics()
+    out = []
+    for _ in range(passes):
+        for i, (body, where, content_type) in enumerate(kept):
+            with contextlib.suppress(PayloadError):
+                _handle(body, where, content_type, app_settings, stamps)
+            route([Record(topics[i % len(topics)], 0, i, 0, b"k", body)])
+        out.append(round(_rss_mib(), 1))
+    return out
+
+
+def fuzz_gateway(cases: int, app_settings: Settings,
+                 keep: list | None = None) -> dict[str, Any]:
+    """The gateway's body handling: 2xx or 4xx for every input, never anything else.
+    ``keep``: a list that collects the first 2,000 inputs (for ``replay_memory``)."""
     stamps = RetryStamps()
     seen: dict[str, int] = {"accepted": 0, "refused": 0}
     failures: list[str] = []
@@ -118,11 +163,10 @@ def fuzz_gateway(cases: int, app_settings: Settings) -> dict[str, Any]:
     @given(body=bodies(_examples()), where=st.sampled_from(ROUTES),
            content_type=st.sampled_from(CONTENT_TYPES))
     def check(body: bytes, where: tuple[str, str], content_type: str) -> None:
-        name, kind = where
+        if keep is not None and len(keep) < 2_000:
+            keep.append((body, where, content_type))
         try:
-            _digest, events = _events(body, content_type, "acme", name, kind, app_settings,
-                                      stamps)
-            encode(events, topic_prefix="", max_event_bytes=app_settings.ingest.max_event_bytes)
+            _handle(body, where, content_type, app_settings, stamps)
             seen["accepted"] += 1
         except PayloadError as exc:
             if not 400 <= exc.status < 500:
@@ -172,22 +216,28 @@ def run(*, cases: int, as_json: bool) -> dict[str, Any]:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     click.echo(f"gateway: {cases:,} request bodies ...", err=True)
-    gw = fuzz_gateway(cases, app_settings)
+    kept: list = []
+    gw = fuzz_gateway(cases, app_settings, kept)
     click.echo(f"validator: {cases:,} batches of records ...", err=True)
     val = fuzz_validator(cases)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    click.echo(f"memory: {len(kept):,} of those requests replayed 5 times ...", err=True)
+    passes = replay_memory(kept, app_settings)
     out = {"benchmark": "fuzz", "cases": cases, "seconds": round(time.perf_counter() - started, 1),
            "gateway": {k: v if k != "failures" else len(v) for k, v in gw.items()},
            "validator": {k: v if k != "failures" else len(v) for k, v in val.items()},
            "peak_rss_mib_before": round(rss_before / 1024, 1),
            "peak_rss_mib_after": round(rss_after / 1024, 1),
+           "replay_rss_mib_per_pass": passes,
            "examples_of_failures": (gw["failures"] + val["failures"])[:5]}
     click.echo(f"gateway:   {gw['accepted']:,} accepted, {gw['refused']:,} refused with 4xx, "
                f"{len(gw['failures'])} failures (would have been 5xx)")
     click.echo(f"validator: {val['rows']:,} rows, {val['dead']:,} dead letters with reasons, "
                f"{len(val['failures'])} failures")
     click.echo(f"peak resident memory {out['peak_rss_mib_before']} MiB before, "
-               f"{out['peak_rss_mib_after']} MiB after; {out['seconds']} s")
+               f"{out['peak_rss_mib_after']} MiB after the generated run (hypothesis keeps "
+               f"its own records); replaying {len(kept):,} of its requests 5 times: "
+               f"{passes} MiB after each pass; {out['seconds']} s")
     for f in out["examples_of_failures"]:
         click.echo(f"  FAILURE {f}")
     if as_json:
