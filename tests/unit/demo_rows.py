@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
-from config.settings import Settings, section_of
+from config.settings import AnomalySettings, Settings, section_of
 from connectors.demo_source import DemoStream
 from pipelines.stages import STAGES
 from schemas.registry import event_type
@@ -18,7 +19,10 @@ END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 @cache
 def demo_rows(hours: float = 24, seed: int = 7, end: datetime = END) -> dict[str, list[dict]]:
-    settings = Settings()
+    # a day of data, judged from the detectors' warm-up on (the shipped policy would spend it
+    # learning): anomalies, their alerts and incidents for the tables and panels under test
+    settings = Settings(anomaly=AnomalySettings(
+        config_path=Path(__file__).with_name("anomaly_judge_at_once.yaml")))
     stages = [(st, st.build(section_of(settings, st.name))) for st in STAGES]
     rows: dict[str, list[dict]] = defaultdict(list)
     queue = deque()
