@@ -42,7 +42,7 @@ def services(args: tuple[str, ...]) -> None:
     \b
     aiops services up [kafka|redis|all]   fetch if needed, start, wait until ready
     aiops services status                 what runs, on which port
-    aiops services down [--purge]         stop what `up` started (--purge: delete Kafka data)
+    aiops services down [kafka|redis] [--purge]  stop what `up` started (--purge: delete Kafka data)
     aiops services logs kafka|redis       where the logs are, last lines
     """
     if not SERVICES_SCRIPT.exists():

@@ -12,8 +12,9 @@ and a local redis-server, bound to 127.0.0.1 only. No Docker needed.
 
 Commands:
   up [kafka|redis|all]    start the service(s) (default: all); a running service is left alone
-  down [--purge]          stop what this script started; --purge also deletes the Kafka data dir
-                          (the next `up` formats a fresh cluster)
+  down [kafka|redis|all] [--purge]
+                          stop what this script started (default: all); --purge also deletes
+                          the Kafka data dir (the next `up` formats a fresh cluster)
   status                  print each service as running/stopped with port and pid
   logs kafka|redis [-f]   print the last lines of a service's log (-f: follow)
   env                     print export lines for AIOPS_KAFKA_BOOTSTRAP and AIOPS_REDIS_URL
@@ -366,15 +367,17 @@ cmd_up() {
 }
 
 cmd_down() {
-    local purge=0
-    case ${1:-} in
-        "") ;;
-        --purge) purge=1 ;;
-        *) die "usage: services.sh down [--purge]" ;;
-    esac
+    local purge=0 which=all arg
+    for arg in "$@"; do
+        case $arg in
+            --purge) purge=1 ;;
+            kafka|redis|all) which=$arg ;;
+            *) die "usage: services.sh down [kafka|redis|all] [--purge]" ;;
+        esac
+    done
     with_lock
-    kafka_down
-    redis_down
+    [[ $which == redis ]] || kafka_down
+    [[ $which == kafka ]] || redis_down
     if ((purge)); then
         say "purging Kafka data dir $KAFKA_DATA"
         rm -rf -- "$KAFKA_DATA"
