@@ -288,11 +288,27 @@ def bench() -> None:
 @click.option("--through-pipeline", is_flag=True,
               help="Also replay the data through Kafka and a real worker, and show that the "
               "same scores come out (first --detector, or the default)")
+@click.option("--cv", is_flag=True,
+              help="Leave-one-category-out cross-validation: parameters (benchmarks/nab/grids.py) "
+              "and thresholds chosen on the other categories, each held-out category scored; "
+              "the figure to quote")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
-def bench_nab(data, detectors, results_out, plot, through_pipeline, as_json) -> None:
+def bench_nab(data, detectors, results_out, plot, through_pipeline, cv, as_json) -> None:
     """Numenta Anomaly Benchmark: stream every series through each detector, score it with a
     NAB-faithful scorer (one threshold per profile over the corpus; standard, low-FP, low-FN)
-    and print each detector's table next to published figures."""
+    and print each detector's table next to published figures. Those figures are in-sample;
+    --cv gives the cross-validated ones."""
+    if cv:
+        if results_out or plot or through_pipeline:
+            raise click.UsageError("--cv does not combine with --results-out, --plot or "
+                                   "--through-pipeline")
+        from benchmarks.nab.cv import run_cv
+
+        try:
+            run_cv(data, list(detectors) or None, as_json=as_json)
+        except (ValueError, KeyError, FileNotFoundError) as exc:
+            raise click.ClickException(str(exc)) from None
+        return
     from benchmarks.nab.runner import run
 
     s = _settings()
@@ -350,6 +366,21 @@ def bench_fuzz(cases: int, as_json: bool) -> None:
     result = run(cases=cases, as_json=as_json)
     if result["gateway"]["failures"] or result["validator"]["failures"]:
         raise SystemExit(1)
+
+
+@bench.command("soak")
+@click.option("--minutes", default=30.0, show_default=True, help="How long to produce")
+@click.option("--rate", default=20_000, show_default=True, help="Events per second")
+@click.option("--every", "every_s", default=10.0, show_default=True,
+              help="Seconds between memory and lag samples")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_soak(minutes: float, rate: int, every_s: float, as_json: bool) -> None:
+    """Sustained load with every stage on (two workers: ingest+deliver, and the processor
+    stages): memory over time and its slope, the largest consumer lag, and p50/p99 delays
+    from produce to durable row per table."""
+    from benchmarks.soak import run
+
+    _guard(run, _settings(), minutes=minutes, rate=rate, every_s=every_s, as_json=as_json)
 
 
 @bench.command("clustering")

@@ -1,9 +1,19 @@
 """Load a folder in NAB's data layout: ``<category>/<series>.csv`` (``timestamp,value``), with
 labels in ``windows.json`` and profiles in ``profiles.json`` (both optional, NAB's formats).
 
-Windows are given as timestamps; NAB requires them to be row timestamps exactly, we map them to
-the first row at or after the start and the last row at or before the end, which is the same
-thing on NAB's files and still works on data labelled more loosely.
+Rows are kept in file order, as NAB's runner keeps them: a file whose clock steps back or that
+repeats timestamps is read, streamed and scored as written, never refused. Per file we count
+the rows whose timestamp is earlier than the latest one before them (``out_of_order``) and equal
+to it (``repeated``), and print a note when any.
+
+Windows are given as timestamps. A row is in a window when its timestamp lies inside it (both
+ends included); the window's rows are the *first run*, in file order, of consecutive rows inside
+it that starts after the previous window's rows. On a file in time order that is every row
+inside (the first row at or after the start to the last at or before the end), which is NAB's
+rule on its exactly-labelled files and still works on data labelled more loosely. After a clock
+step back, rows whose timestamps come round into a window a second time are outside it (NAB's
+sweeper likewise enters a window once, at the first row stamped with its start, and leaves it at
+the first row stamped with its end).
 """
 
 from __future__ import annotations
@@ -36,6 +46,8 @@ class Series:
     timestamps: npt.NDArray[np.datetime64]  # datetime64[us]
     values: npt.NDArray[np.float64]
     windows: tuple[tuple[int, int], ...] | None
+    out_of_order: int = 0                   # rows stamped before the latest earlier row
+    repeated: int = 0                       # rows stamped the same as the latest earlier row
 
     @property
     def category(self) -> str:
@@ -92,17 +104,34 @@ def read_series_csv(path: Path) -> tuple[tuple[str, ...], npt.NDArray[np.float64
 def _window_rows(
     name: str, ts: npt.NDArray[np.datetime64], limits: Sequence[Sequence[str]]
 ) -> tuple[tuple[int, int], ...]:
+    """Inclusive row ranges of the windows, by the module's rule (first run inside, in order)."""
+    if not limits:
+        return ()
+    starts = _parse_times([lim[0] for lim in limits])
+    ends = _parse_times([lim[1] for lim in limits])
     rows = []
-    starts = _parse_times([lim[0] for lim in limits]) if limits else []
-    ends = _parse_times([lim[1] for lim in limits]) if limits else []
-    for start, end in zip(starts, ends, strict=True):
-        first = int(np.searchsorted(ts, start, side="left"))
-        last = int(np.searchsorted(ts, end, side="right")) - 1
-        if first > last:
+    after = 0  # a window's rows start after the previous window's
+    for k in np.argsort(starts, kind="stable"):
+        start, end = starts[k], ends[k]
+        inside = (ts[after:] >= start) & (ts[after:] <= end)
+        hits = np.flatnonzero(inside)
+        if not len(hits):
             print(f"warning: {name}: window {start}..{end} covers no row, ignored", file=sys.stderr)
             continue
-        rows.append((first, last))
-    return tuple(sorted(rows))
+        first = int(hits[0])
+        leaves = np.flatnonzero(~inside[first:])
+        last = first + (int(leaves[0]) - 1 if len(leaves) else len(inside) - first - 1)
+        rows.append((after + first, after + last))
+        after += last + 1
+    return tuple(rows)
+
+
+def time_order_counts(ts: npt.NDArray[np.datetime64]) -> tuple[int, int]:
+    """``(out_of_order, repeated)``: rows stamped before / the same as the latest earlier row."""
+    if len(ts) < 2:
+        return 0, 0
+    latest = np.maximum.accumulate(ts)[:-1]
+    return int((ts[1:] < latest).sum()), int((ts[1:] == latest).sum())
 
 
 def load_windows(path: Path) -> dict[str, list[list[str]]]:
@@ -134,6 +163,7 @@ def load_corpus(
 
     Labels come from ``windows_file`` (default ``<data_dir>/windows.json``); when that file
     exists, files missing from it are unlabelled (NAB skips them); when it does not, all are.
+    Rows stay in file order whatever their timestamps (see the module docstring).
     """
     root = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     if not root.is_dir():
@@ -146,12 +176,14 @@ def load_corpus(
         name = path.relative_to(root).as_posix()
         text, values = read_series_csv(path)
         ts = _parse_times(text)
-        if len(ts) > 1 and (np.diff(ts) < np.timedelta64(0, "us")).any():
-            raise ValueError(f"{name}: timestamps are not in time order")
+        late, repeated = time_order_counts(ts)
+        if late or repeated:
+            print(f"note: {name}: {late} of {len(ts)} rows out of time order, {repeated} "
+                  f"repeat the latest timestamp; kept in file order", file=sys.stderr)
         windows = None
         if labels is not None and name in labels:
             windows = _window_rows(name, ts, labels[name])
-        series.append(Series(name, text, ts, values, windows))
+        series.append(Series(name, text, ts, values, windows, late, repeated))
     if not series:
         raise FileNotFoundError(f"no <category>/<series>.csv files under {root}")
     profiles = load_profiles(ppath) if ppath.is_file() else dict(NAB_PROFILES)

@@ -1,10 +1,12 @@
 """`aiops bench nab`: stream every NAB file through each detector, score it, print tables.
 
-Each file gets a fresh detector (``clone()``), fed in time order with ``score_learn_one`` as the
-anomaly processor does, so the scores are the ones a live stream would have produced. The
-detector loop alone is timed (samples/s); loading, scoring and writing are not.
+Each file gets a fresh detector (``clone()``), fed in file order with ``score_learn_one`` as the
+anomaly processor does, so the scores are the ones a live stream would have produced (a file
+whose clock steps back or repeats is streamed as written; ``data.py`` says how its windows map
+to rows). The detector loop alone is timed (samples/s); loading, scoring and writing are not.
+``--cv`` (``cv.py``) is the leave-one-category-out protocol: the figure to quote.
 
-Also runnable as ``python -m benchmarks.nab.runner [--data DIR] [--detector NAME ...]``.
+Also runnable as ``python -m benchmarks.nab.runner [--data DIR] [--detector NAME ...] [--cv]``.
 """
 
 from __future__ import annotations
@@ -57,10 +59,11 @@ def detector_names() -> list[str]:
     return list(reg[0]) if reg else list(REFERENCE_DETECTORS)
 
 
-def make(name: str) -> Detector:
-    """A detector by name: NAB's reference ``null``/``random`` first, then ``models.registry``."""
+def make(name: str, **params: Any) -> Detector:
+    """A detector by name and parameters: NAB's reference ``null``/``random`` first, then
+    ``models.registry``."""
     if name in REFERENCE_DETECTORS:
-        return REFERENCE_DETECTORS[name]()
+        return REFERENCE_DETECTORS[name](**params)
     reg = _registry()
     if reg is None:
         raise KeyError(f"unknown detector {name!r} (models.registry is not available; "
@@ -68,14 +71,21 @@ def make(name: str) -> Detector:
     if name not in reg[0]:
         raise KeyError(f"unknown detector {name!r}; known: "
                        f"{', '.join([*REFERENCE_DETECTORS, *reg[0]])}")
-    return reg[1](name)
+    return reg[1](name, **params)
 
 
-def stream(proto: Detector, series: Series) -> tuple[np.ndarray, float]:
-    """Scores of one file from a fresh clone of ``proto``, and the seconds the loop took."""
+def samples_of(series: Series) -> list[Sample]:
+    """The file's rows as detector samples, in file order."""
+    return [Sample(float(v), t) for v, t in zip(series.values, series.datetimes(), strict=True)]
+
+
+def stream(proto: Detector, series: Series,
+           samples: list[Sample] | None = None) -> tuple[np.ndarray, float]:
+    """Scores of one file from a fresh clone of ``proto``, and the seconds the loop took
+    (``samples``: ``samples_of(series)`` when the caller already has them)."""
     det = proto.clone()
-    samples = [Sample(float(v), t) for v, t in zip(series.values, series.datetimes(),
-                                                    strict=True)]
+    if samples is None:
+        samples = samples_of(series)
     step = det.score_learn_one
     t0 = time.perf_counter()
     scores = [step(x) for x in samples]
@@ -159,6 +169,8 @@ def run(
     if published:
         out["published"] = {"subset_standard": PUBLISHED_SUBSET_STANDARD,
                             "full_corpus": PUBLISHED_FULL_CORPUS}
+    out["time_order"] = {s.name: {"out_of_order": s.out_of_order, "repeated": s.repeated}
+                         for s in corpus.series if s.out_of_order or s.repeated}
     for name, proto in protos.items():
         scores: dict[str, np.ndarray] = {}
         seconds = 0.0
@@ -220,7 +232,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--results-out", help="write per-row scores in NAB's results layout here")
     p.add_argument("--plot", help="write one PNG per file and detector here")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    p.add_argument("--cv", action="store_true", help="leave-one-category-out cross-validation")
     a = p.parse_args(argv)
+    if a.cv:
+        from benchmarks.nab.cv import run_cv
+
+        run_cv(a.data, a.detector, as_json=a.json)
+        return
     run(a.data, a.detector, a.results_out, a.plot, a.json)
 
 
