@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from models.base import Detector, Sample
 from models.likelihood import FIRE_LEVEL, CalibratedDetector, Refractory
+from models.relative_entropy import RelativeEntropy
 from models.river_detector import RiverHST
 from models.robust import Novelty, RobustZ
 from models.seasonal import SeasonalRobust
@@ -22,6 +23,7 @@ MEMBERS: dict[str, Callable[..., CalibratedDetector]] = {
     "novelty": Novelty,
     "seasonal": SeasonalRobust,
     "river_hst": RiverHST,
+    "relative_entropy": RelativeEntropy,
 }
 
 

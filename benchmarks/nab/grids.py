@@ -26,6 +26,10 @@ GRIDS: dict[str, list[dict[str, Any]]] = {
         {"members": ("robust_z", "novelty", "seasonal")},
         {"refractory": 50},
         {"refractory": 200},
+        # added after the first --cv run (2026-11-26), where relative_entropy alone held up
+        # across folds: a candidate informed by fold results, chosen per fold on training
+        # files like the others
+        {"members": ("robust_z", "novelty", "relative_entropy")},
     ],
     # Baseline memory (~1/alpha samples) and how many raw scores the likelihood averages.
     "robust_z": [
