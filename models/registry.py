@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from models.base import Detector
+from models.bocpd import BOCPD
+from models.cad_ose import CadOse
 from models.ensemble import Ensemble
+from models.knn_cad import KnnCad
+from models.relative_entropy import RelativeEntropy
 from models.river_detector import RiverHST
 from models.robust import Novelty, RobustZ
 from models.seasonal import SeasonalRobust
@@ -16,6 +20,10 @@ DETECTORS: dict[str, Callable[..., Detector]] = {
     "novelty": Novelty,
     "seasonal": SeasonalRobust,
     "river_hst": RiverHST,
+    "relative_entropy": RelativeEntropy,
+    "bocpd": BOCPD,
+    "cad_ose": CadOse,
+    "knn_cad": KnnCad,
 }
 DEFAULT_DETECTOR = "ensemble"
 
