@@ -237,7 +237,8 @@ def _summary(settings: Settings, metrics_text: str) -> None:
                            f"notifications for {r['tenants']} tenant(s)")
             for r in tries:
                 click.echo(f"  delivery to {r['receiver']}: {r['n']} {r['status']}, "
-                           f"p99 {r['p99']:.0f} ms from the incident")
+                           f"p99 {r['p99']:.0f} ms from the incident version reported "
+                           "(group_interval waits included)")
         hot = sink.query(
             f"SELECT tenant_id, site, host, round(max(value), 2) AS peak_cpu, "
             f"toStartOfFiveMinutes(argMax(ts, value)) AS at FROM {db}.metrics FINAL "
