@@ -37,6 +37,7 @@ from connectors.kafka_io import (
     produce_retrying,
 )
 from connectors.webhook.target import WebhookTarget
+from pipelines.deliver import drop_redis_keys
 from pipelines.runner import WorkerProcess
 from pipelines.stages import stage_env
 from schemas.topics import TOPICS
@@ -160,7 +161,7 @@ def run(settings: Settings, *, rate: int, seconds: float, as_json: bool, timeout
         delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
         delete_groups(k.bootstrap, [v for n, v in env.items() if n.endswith("_GROUP_ID")]
                       + [f"{group}-deliver.bench-hook"])
-        _drop_redis_keys(settings, f"bench-{run_id}:")
+        drop_redis_keys(settings, f"bench-{run_id}:")
     shutil.rmtree(workdir, ignore_errors=True)  # kept (with worker.log) when the run failed
     if as_json:
         click.echo(json.dumps(out))
@@ -170,14 +171,3 @@ def run(settings: Settings, *, rate: int, seconds: float, as_json: bool, timeout
                    f"(max {out['delay_max_ms']} ms) at {rate} incidents/s")
     return out
 
-
-def _drop_redis_keys(settings: Settings, prefix: str) -> None:
-    from pipelines.deliver import redis_client
-
-    client = redis_client(settings)
-    try:
-        keys = list(client.scan_iter(match=prefix + "*", count=1000))
-        for i in range(0, len(keys), 500):
-            client.delete(*keys[i:i + 500])
-    finally:
-        client.close()

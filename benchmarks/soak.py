@@ -40,6 +40,7 @@ from connectors.kafka_io import (
     make_producer,
     produce_retrying,
 )
+from pipelines.deliver import drop_redis_keys
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from pipelines.stages import stage_env
 from schemas.registry import sink_topics
@@ -196,7 +197,7 @@ def run(settings: Settings, *, minutes: float, rate: int, every_s: float, as_jso
     delete_topics(k.bootstrap, [prefix + t.name for t in TOPICS])
     delete_groups(k.bootstrap, [v for name, v in env.items() if name.endswith("_GROUP_ID")]
                   + [f"{group}-deliver.noc"])
-    _drop_redis(settings, f"soak-{run_id}:")
+    drop_redis_keys(settings, f"soak-{run_id}:")
     half = [s for s in samples if s["t_s"] >= minutes * 30]
     slope = []
     for i in range(len(workers)):
@@ -228,14 +229,3 @@ def run(settings: Settings, *, minutes: float, rate: int, every_s: float, as_jso
         click.echo(json.dumps(result))
     return result
 
-
-def _drop_redis(settings: Settings, prefix: str) -> None:
-    from pipelines.deliver import redis_client
-
-    client = redis_client(settings)
-    try:
-        keys = list(client.scan_iter(match=prefix + "*", count=1000))
-        for i in range(0, len(keys), 500):
-            client.delete(*keys[i:i + 500])
-    finally:
-        client.close()

@@ -220,6 +220,19 @@ class DeliverLoop(BatchLoop):
         self.redis.close()
 
 
+def drop_redis_keys(settings: Settings, prefix: str) -> int:
+    """Delete every key under ``prefix`` (a throw-away run's feed and markers); returns how
+    many went."""
+    client = redis_client(settings)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=1000))
+        for i in range(0, len(keys), 500):
+            client.delete(*keys[i:i + 500])
+        return len(keys)
+    finally:
+        client.close()
+
+
 def delivery_loops(settings: Settings, metrics: WorkerMetrics) -> list[tuple[str, Callable]]:
     """(name, build) per receiver that needs a loop (webhook and Redis ones)."""
     from processors.notify.stage import load_routing

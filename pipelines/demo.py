@@ -58,19 +58,14 @@ def _clear_feed(settings: Settings) -> None:
     """The previous demo's live feed goes (a Redis that is down is the worker's to report)."""
     import redis
 
-    from pipelines.deliver import redis_client
+    from pipelines.deliver import drop_redis_keys
 
-    client = redis_client(settings)
     try:
-        keys = list(client.scan_iter(match=DEMO_REDIS_PREFIX + "*", count=1000))
-        for i in range(0, len(keys), 500):
-            client.delete(*keys[i:i + 500])
+        drop_redis_keys(settings, DEMO_REDIS_PREFIX)
     except redis.RedisError as exc:
         raise click.ClickException(f"Redis at {settings.redis.url.get_secret_value()} is not "
                                    f"reachable ({exc}); start it with `aiops services up "
                                    "redis`") from None
-    finally:
-        client.close()
 
 
 def run_demo(settings: Settings, *, hours: float, seed: int, invalid_ratio: float,
