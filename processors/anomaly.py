@@ -108,7 +108,7 @@ class AnomalyProcessor:
         self.dirty.add(key)
         d = ev.data
         ts = d.timestamp.timestamp()
-        last_ts = getattr(st, "last_ts", None)  # absent in state of older releases
+        last_ts = st.last_ts
         if last_ts is not None:
             if ts == last_ts and d.value == st.last_value:
                 self.dropped["duplicate"] += 1
@@ -119,7 +119,7 @@ class AnomalyProcessor:
                 self.irregular["repeated_timestamp"] += 1
         st.last_ts = max(ts, last_ts) if last_ts is not None else ts
         st.last_value = d.value
-        first_ts = getattr(st, "first_ts", None)
+        first_ts = st.first_ts
         if first_ts is None:
             st.first_ts = first_ts = ts
         learning = ts - first_ts < st.policy.learn_first_s
@@ -219,6 +219,9 @@ class AnomalyProcessor:
             self.series.pop(key, None)
             return
         st: SeriesState = pickle.loads(blob)  # our own changelog topic: trusted
+        for name in ("last_ts", "last_value", "first_ts"):  # absent in older releases' state
+            if not hasattr(st, name):
+                setattr(st, name, None)
         # the alerting policy comes from today's config, not the one the snapshot was made
         # under (a changed detector name keeps the learned detector until the series expires)
         metric = key.split("|", 2)[1] if key.count("|") >= 1 else ""

@@ -12,10 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import orjson
-from confluent_kafka import Consumer, TopicPartition
 
-from connectors.kafka_io import check_broker, end_offsets
-from tests.integration.test_gateway import TOKEN_ACME, _start_gateway
+from connectors.kafka_io import check_broker
+from tests.integration.test_gateway import TOKEN_ACME, _records, _start_gateway
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 
@@ -35,20 +34,7 @@ def _post(url: str, body: bytes) -> tuple[int, dict, dict]:
 
 
 def _stored_ids(pipeline) -> set[str]:
-    name = pipeline.prefix + "telemetry.metrics"
-    ends = end_offsets(pipeline.bootstrap, [name])
-    c = Consumer({"bootstrap.servers": pipeline.bootstrap, "group.id": f"{pipeline.group}-chk",
-                  "enable.auto.commit": False})
-    try:
-        c.assign([TopicPartition(t, p, 0) for (t, p) in ends])
-        want, ids = sum(ends.values()), []
-        deadline = time.monotonic() + 30
-        while len(ids) < want and time.monotonic() < deadline:
-            ids += [orjson.loads(m.value())["id"] for m in c.consume(500, timeout=0.5)
-                    if m.error() is None]
-        return set(ids)
-    finally:
-        c.close()
+    return {doc["id"] for doc in _records(pipeline, "telemetry.metrics")}
 
 
 def test_gateway_under_load_through_a_broker_restart(pipeline) -> None:

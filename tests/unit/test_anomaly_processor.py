@@ -156,3 +156,18 @@ def test_a_new_series_is_learned_before_it_is_judged() -> None:
     late = run(proc, [50.0] * 3, start=10)
     assert any(isinstance(e, AlertEvent) for e in late)
     assert proc.series[next(iter(proc.series))].detector.n == 13  # learned all along
+
+
+def test_state_of_an_older_release_without_the_new_fields_restores() -> None:
+    import pickle
+
+    proc = AnomalyProcessor(make)
+    run(proc, [1.0] * 4)
+    key, st = next(iter(proc.series.items()))
+    for name in ("last_ts", "last_value", "first_ts"):  # what an older release pickled
+        delattr(st, name)
+    blob = pickle.dumps(st)
+    fresh = AnomalyProcessor(make)
+    fresh.restore(key, blob, 0)
+    assert fresh.series[key].last_ts is None
+    assert run(fresh, [50.0] * 3, start=4)  # judged and alerting as before, no AttributeError
