@@ -92,11 +92,12 @@ def _stage_help() -> str:
 
     lines = ["ingest: validate, dead-letter invalid input, write ClickHouse"]
     lines += [f"{st.name}: {st.description}" for st in STAGES]
+    lines.append("deliver: one loop per webhook and Redis receiver of config/notify.yaml")
     return "\n".join(f"  {x}" for x in lines)
 
 
-@main.command(help=f"""Run a pipeline worker: its stages, with /metrics, /healthz and the
-read-only SQL endpoint on AIOPS_WEB_PORT (default 6066).
+@main.command(help=f"""Run a pipeline worker: its stages, with /metrics, /healthz, the
+read-only SQL endpoint and the live NOC page (/noc) on AIOPS_WEB_PORT (default 6066).
 
 \b
 Stages:
