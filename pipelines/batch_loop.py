@@ -64,7 +64,8 @@ class BatchLoop:
 
     def __init__(self, *, bootstrap: str, group_id: str, topics: list[str],
                  batch_max_events: int, batch_max_wait_s: float, session_timeout_s: float,
-                 metrics: WorkerMetrics, max_poll_interval_s: float = 300.0) -> None:
+                 metrics: WorkerMetrics, max_poll_interval_s: float = 300.0,
+                 assignment_strategy: str = "cooperative-sticky") -> None:
         self.group_id = group_id
         self.topics = topics
         self.batch_max_events = batch_max_events
@@ -72,7 +73,8 @@ class BatchLoop:
         self.metrics = metrics
         self.consumer = make_consumer(bootstrap, group_id, **{
             "session.timeout.ms": int(session_timeout_s * 1000),
-            "max.poll.interval.ms": int(max_poll_interval_s * 1000)})
+            "max.poll.interval.ms": int(max_poll_interval_s * 1000),
+            "partition.assignment.strategy": assignment_strategy})
         self.stop_event = threading.Event()
         self.assigned: set[tuple[str, int]] = set()
         self.committed: dict[tuple[str, int], int] = {}

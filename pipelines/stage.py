@@ -163,7 +163,11 @@ class StageLoop(BatchLoop):
         super().__init__(bootstrap=settings.kafka.bootstrap, group_id=section.group_id,
                          topics=topics, batch_max_events=section.batch_max_events,
                          batch_max_wait_s=section.batch_max_wait_s,
-                         session_timeout_s=settings.ingest.session_timeout_s, metrics=metrics)
+                         session_timeout_s=settings.ingest.session_timeout_s, metrics=metrics,
+                         # several co-partitioned inputs: the range assignor gives one worker
+                         # the same partition number of each, so their state meets
+                         assignment_strategy="range" if len(topics) > 1 else
+                         "cooperative-sticky")
         self.name = stage.name
         self.timer_interval_s = stage.timer_interval_s
         self.stage = stage
