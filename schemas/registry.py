@@ -18,6 +18,7 @@ from schemas import clickhouse as ch
 from schemas.derived import AlertAssignmentEvent, AnomalyEvent, IncidentEvent
 from schemas.envelope import Envelope
 from schemas.events import AlertEvent, HelpInteractionEvent, MetricSampleEvent, TicketEventEvent
+from schemas.insights import TicketFeedbackEvent
 from schemas.keys import series_id
 from schemas.topics import TOPICS, topic
 
@@ -95,11 +96,13 @@ for _spec in (
               "metrics", ch.metric_row),
     # all of a tenant's alerts in one partition, in order: clustering needs them to meet
     EventType("alert", AlertEvent, "telemetry.alerts", _tenant, "alerts", ch.alert_row),
-    EventType("ticket.event", TicketEventEvent, "tickets.events",
-              lambda ev: f"{ev.tenant_id}|{ev.data.ticket_id}", "ticket_events", ch.ticket_row),
-    EventType("help.interaction", HelpInteractionEvent, "help.interactions",
-              lambda ev: f"{ev.tenant_id}|{ev.data.session_id}", "help_interactions",
-              ch.help_row),
+    # a tenant's tickets and help traffic in one partition each, in order: threads, requester
+    # history, deflection and correlation need them to meet (co-partitioned with incidents)
+    EventType("ticket.event", TicketEventEvent, "tickets.events", _tenant, "ticket_events",
+              ch.ticket_row),
+    EventType("ticket.feedback", TicketFeedbackEvent, "tickets.events", _tenant),
+    EventType("help.interaction", HelpInteractionEvent, "help.interactions", _tenant,
+              "help_interactions", ch.help_row),
     EventType("aiops.anomaly", AnomalyEvent, "aiops.anomalies", lambda ev: ev.data.series_id,
               "anomalies", ch.anomaly_row),
     # a tenant's incidents in one partition, in order: notification groups need them to meet

@@ -28,6 +28,9 @@ VALID: dict[str, dict] = {
         "ticket_id": "T-1", "action": "created", "timestamp": T, "subject": "VPN down",
         "text": "Cannot connect since 9am", "priority": "high", "requester": "ann@acme.example",
         "site": "par1"}),
+    "ticket.feedback": envelope("ticket.feedback", {
+        "ticket_id": "T-1", "timestamp": T, "verdict": "wrong", "urgent": False,
+        "by": "noc-lead@acme.example", "comment": "one user, not a site outage"}),
     "help.interaction": envelope("help.interaction", {
         "kind": "search", "timestamp": T, "session_id": "s-1", "query": "vpn error 809",
         "result_count": 0}),
