@@ -4,6 +4,8 @@ Each is a SQL template over *families* of rows (``{alerts}``, ``{metrics}``, ...
 each family becomes the UNION of the rollup levels and raw rows that cover the range
 (``schemas.rollup_plan``), so one text answers "the last hour" and "the last year" alike, the
 year at the cost of a few thousand daily rows. ``{incidents:all}`` is a family over all time.
+A name that is no rollup family is a table, read as it is (``FINAL``, each event once) over the
+range of its ``ts``: ``{help_sessions}``, one row per help session, has no rollup.
 
 The tenant filter a tenant's credentials imply is not added here: the SQL endpoint (embedded) or
 row policies (server) enforce it on every table read. ``tenant`` is an admin's convenience
@@ -17,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from schemas.rollup_plan import Segment, plan, source_sql
+from schemas.clickhouse import sql_string
+from schemas.rollup_plan import Segment, literal, plan, source_sql
 from schemas.rollups import ROLLUPS
 
 
@@ -82,19 +85,20 @@ GROUP BY tenant_id, series_id
 HAVING anomalous > 0
 ORDER BY anomalous DESC, top_score DESC, tenant_id, series_id
 LIMIT {limit}"""),
-    NamedQuery("deflection", "Help-center articles by reading sessions: votes, the helpful "
-               "share of votes, and the deflection rate (sessions that voted it helpful, the "
-               "only sign an article answered the question)", """
+    NamedQuery("article-votes", "Help-center articles by reading sessions: views, votes, the "
+               "helpful share of votes, and the share of reading sessions that voted it helpful "
+               "(real deflection, with tickets, is `deflection`)", """
 SELECT tenant_id, article_id, sum(views) AS article_views, sum(sessions) AS reading_sessions,
        sum(upvotes) AS up, sum(downvotes) AS down,
        round(up / nullIf(up + down, 0), 3) AS helpful_share,
-       round(up / nullIf(reading_sessions, 0), 3) AS deflection_rate
+       round(up / nullIf(reading_sessions, 0), 3) AS helpful_vote_rate
 FROM {help_activity}
 GROUP BY tenant_id, article_id
 ORDER BY reading_sessions DESC, tenant_id, article_id
 LIMIT {limit}"""),
     NamedQuery("content-gaps", "Help-center searches that found nothing, by query text: "
-               "articles to write", """
+               "articles to write (from the rollups, over any range; which of them ended in a "
+               "ticket: `gaps-ending-in-tickets`)", """
 SELECT tenant_id, query, uniqMerge(no_result) AS searches_without_result,
        uniqMerge(searches) AS all_searches,
        round(searches_without_result / all_searches, 3) AS share_without_result
@@ -102,6 +106,49 @@ FROM {help_searches}
 GROUP BY tenant_id, query
 HAVING searches_without_result > 0
 ORDER BY searches_without_result DESC, tenant_id, query
+LIMIT {limit}"""),
+    NamedQuery("deflection", "Help sessions per site and article read (article '' "
+               "for the site as a whole): how many were deflected, failed (the same user "
+               "opened a ticket within the deflection window) or unknown (no user id), and "
+               "the deflection rate, deflected / (deflected + failed)", """
+SELECT tenant_id, site, article, count() AS sessions,
+       countIf(outcome = 'deflected') AS deflected, countIf(outcome = 'failed') AS failed,
+       countIf(outcome = 'unknown') AS unknown,
+       round(deflected / nullIf(deflected + failed, 0), 3) AS deflection_rate,
+       arraySlice(arraySort(groupUniqArrayIf(ticket_id, outcome = 'failed')), 1, 5) AS tickets
+FROM {help_sessions}
+ARRAY JOIN arrayConcat([''], articles) AS article
+GROUP BY tenant_id, site, article
+ORDER BY tenant_id, site, article = '' DESC, sessions DESC, article
+LIMIT {limit}"""),
+    NamedQuery("gaps-ending-in-tickets", "Normalised searches and chat questions of help "
+               "sessions that found nothing or ended in a ticket: what the help center does "
+               "not answer", """
+SELECT tenant_id, query, count() AS sessions,
+       countIf(has(zero_result_queries, query)) AS without_result,
+       countIf(outcome = 'failed') AS ended_in_ticket,
+       round(ended_in_ticket / nullIf(countIf(outcome != 'unknown'), 0), 3) AS ticket_share,
+       arraySort(groupUniqArray(site)) AS sites,
+       arraySlice(arraySort(groupUniqArrayIf(ticket_id, outcome = 'failed')), 1, 5) AS tickets
+FROM {help_sessions}
+ARRAY JOIN arrayDistinct(queries) AS query
+GROUP BY tenant_id, query
+HAVING without_result > 0 OR ended_in_ticket > 0
+ORDER BY without_result + ended_in_ticket DESC, tenant_id, query
+LIMIT {limit}"""),
+    NamedQuery("helpful-share-drop", "Articles by how far their helpful share of votes fell: "
+               "the newest day of the range against the days before it (both with votes); "
+               "the biggest falls first", """
+SELECT tenant_id, article_id,
+       sumIf(upvotes, recent) AS recent_up, sumIf(downvotes, recent) AS recent_down,
+       sumIf(upvotes, NOT recent) AS baseline_up, sumIf(downvotes, NOT recent) AS baseline_down,
+       round(recent_up / (recent_up + recent_down), 3) AS recent_helpful_share,
+       round(baseline_up / (baseline_up + baseline_down), 3) AS baseline_helpful_share,
+       round(recent_helpful_share - baseline_helpful_share, 3) AS change
+FROM (SELECT *, ts = max(ts) OVER (PARTITION BY tenant_id) AS recent FROM {help_activity})
+GROUP BY tenant_id, article_id
+HAVING recent_up + recent_down > 0 AND baseline_up + baseline_down > 0
+ORDER BY change, tenant_id, article_id
 LIMIT {limit}"""),
     NamedQuery("metric-summary", "Per series: samples, min, mean, max and p50/p95/p99", """
 SELECT tenant_id, name, site, service, host, any(unit) AS unit_, sum(samples) AS n,
@@ -132,14 +179,37 @@ def render(query: NamedQuery, *, database: str, since: int, until: int, now: int
         name, whole = m.group(1), m.group(2)
         if name == "limit":
             return str(int(limit))
-        rollup = ROLLUPS[{"incidents": "incident_summary"}.get(name, name)]
         lo, hi = (0, 2**32) if whole else (since, until)
+        family = {"incidents": "incident_summary"}.get(name, name)
+        if family not in ROLLUPS:  # a table with no rollup: its own rows over the range
+            if not whole:
+                segments[name] = [Segment("raw", lo, hi)]
+            return raw_table_sql(name, database, lo, hi, tenant)
+        rollup = ROLLUPS[family]
         segs = plan(rollup, lo, hi, now, ttl_days, rollups)
         if not whole:
             segments[name] = segs
         return source_sql(rollup, database, segs, tenant)
 
     return Rendered(_FIELD.sub(field, query.sql.strip()), segments)
+
+
+def raw_table_sql(table: str, database: str, since: int, until: int,
+                  tenant: str | None = None) -> str:
+    """A table's rows over ``[since, until)`` of ``ts``, each event once (``FINAL``), for
+    tables that have no rollup family (``help_sessions``, say): their rows are few."""
+    if table not in _raw_tables():
+        raise KeyError(f"{{{table}}} is neither a rollup family nor a table")
+    ten = f" AND tenant_id = {sql_string(tenant)}" if tenant is not None else ""
+    return (f"(SELECT * FROM {database}.{table} FINAL WHERE ts >= {literal(since)} "
+            f"AND ts < {literal(until)}{ten})")
+
+
+def _raw_tables() -> set[str]:
+    from schemas.clickhouse import TABLES
+    from schemas.insight_tables import TABLES as INSIGHT_TABLES
+
+    return set(TABLES) | {t.name for t in INSIGHT_TABLES}
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}

@@ -84,7 +84,7 @@ def test_redelivery_changes_only_what_the_docs_say_and_a_repair_undoes_it(tmp_pa
         sink.write(rows)  # every batch delivered again
         after = answers(sink, True, ranges=(span,), until=day_end)
         for name in ("noisiest-alertnames", "compression", "mttr", "incidents-by-site",
-                     "content-gaps"):
+                     "content-gaps", "deflection", "gaps-ending-in-tickets"):
             assert after[name, span] == before[name, span], name  # uniq and min/max: exact
         anomalies = [{k: v for k, v in r.items() if k != "scored"}
                      for r in after["anomalies-per-series", span]]
@@ -94,8 +94,8 @@ def test_redelivery_changes_only_what_the_docs_say_and_a_repair_undoes_it(tmp_pa
         assert same([(r["min_"], r["max_"], r["mean"]) for r in m1],
                     [(r["min_"], r["max_"], r["mean"]) for r in m0])  # all twice: same mean
         assert [r["n"] for r in m1] == [2 * r["n"] for r in m0]  # counts double
-        assert [r["article_views"] for r in after["deflection", span]] == \
-            [2 * r["article_views"] for r in before["deflection", span]]
+        assert [r["article_views"] for r in after["article-votes", span]] == \
+            [2 * r["article_views"] for r in before["article-votes", span]]
 
         days = [r["d"] for r in sink.query("SELECT DISTINCT toString(toDate(ts)) AS d "
                                            "FROM aiops.metrics ORDER BY d")]
