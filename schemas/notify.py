@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from schemas.alert_rules import Matcher
 from schemas.derived import Incident, Severity
 from schemas.envelope import Envelope, NonEmptyStr
+from schemas.insights import CorrelatedIncident
 
 ReceiverType = Literal["webhook", "redis", "kafka"]
 Status = Literal["firing", "resolved"]
@@ -49,6 +50,17 @@ class IncidentBrief(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     """Latest evidence lines, newest first (alerts, tickets, help searches)."""
     runbook_urls: list[str] = Field(default_factory=list)
+    kind: Literal["incident", "user-reported"] = "incident"
+    """``user-reported``: a correlated incident made of tickets and help searches alone."""
+
+    @classmethod
+    def of_correlated(cls, c: CorrelatedIncident, evidence: list[str]) -> IncidentBrief:
+        severity = c.severity if c.severity in ("critical", "error", "warning", "info") \
+            else "warning"
+        return cls(incident_id=c.correlation_id, version=c.version, state=c.state,
+                   title=c.title, severity=severity, sites=c.sites,  # type: ignore[arg-type]
+                   services=c.services, first_seen=c.first_seen, last_seen=c.last_seen,
+                   correlated=True, evidence=evidence, kind="user-reported")
 
     @classmethod
     def of(cls, inc: Incident, *, max_fingerprints: int = 200) -> IncidentBrief:

@@ -6,11 +6,12 @@ that child says ``continue: true`` the siblings after it are not tried; when no 
 the route itself takes it. ``receiver``, ``group_by``, ``group_wait``, ``group_interval`` and
 ``repeat_interval`` are inherited from the parent when not set.
 
-What is matched is an incident's labels: ``tenant``, ``kind`` (``incident``), ``severity``,
-``state`` (``open`` or ``resolved``), ``suppressed`` and ``correlated`` (``true``/``false``;
-``correlated`` is set by the correlation stage, false until one runs), and ``site``,
-``service``, ``host``, which an incident may have several
-of: ``=`` and ``=~`` fit when any value fits, ``!=`` and ``!~`` when no value breaks them, and
+What is matched is an incident's labels: ``tenant``, ``kind`` (``incident``, or
+``user-reported`` for a correlated incident of tickets and help searches with no alert),
+``severity``, ``state`` (``open`` or ``resolved``), ``suppressed`` and ``correlated``
+(``true``/``false``: tickets or help searches were joined to it by the correlation stage),
+and ``site``, ``service``, ``host``, which an incident may have several of: ``=`` and ``=~``
+fit when any value fits, ``!=`` and ``!~`` when no value breaks them, and
 a missing label reads as the empty string. ``group_by`` takes the same names plus
 ``incident`` (its id), the default: one notification thread per incident.
 

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 
 from processors.notify.silences import SilenceBook
 from schemas.derived import IncidentEvent
+from schemas.insights import CorrelatedIncidentEvent
 from schemas.notify import IncidentBrief, Notification, NotificationEvent, SilenceEvent
 from schemas.routing import Resolved, Routing, match, resolve
 
@@ -43,7 +44,7 @@ _RANK = {"critical": 3, "error": 2, "warning": 1, "info": 0}
 
 
 def incident_labels(tenant: str, b: IncidentBrief) -> dict[str, str | tuple[str, ...]]:
-    return {"tenant": tenant, "kind": "incident", "severity": b.severity,
+    return {"tenant": tenant, "kind": b.kind, "severity": b.severity,
             "state": "resolved" if not b.is_open else "open",
             "suppressed": str(b.suppressed).lower(), "correlated": str(b.correlated).lower(),
             "site": tuple(b.sites), "service": tuple(b.services), "host": tuple(b.hosts),
@@ -51,8 +52,9 @@ def incident_labels(tenant: str, b: IncidentBrief) -> dict[str, str | tuple[str,
 
 
 def _signature(b: IncidentBrief) -> tuple:
-    """What a person acts on; a change of it is worth a notification."""
-    return (b.is_open, b.severity, b.suppressed)
+    """What a person acts on; a change of it is worth a notification (people reporting the
+    incident too: tickets or help searches joined to it)."""
+    return (b.is_open, b.severity, b.suppressed) + ((True,) if b.correlated else ())
 
 
 @dataclass(slots=True)
@@ -98,8 +100,32 @@ class NotifyProcessor:
         self.silences.put(event.tenant_id, event.data)
         return []
 
-    def on_event(self, event: IncidentEvent, *, partition: int, now: float) -> list:
-        brief = IncidentBrief.of(event.data)
+    def on_event(self, event: IncidentEvent | CorrelatedIncidentEvent, *, partition: int,
+                 now: float) -> list:
+        if isinstance(event, CorrelatedIncidentEvent):
+            return self._correlated(event, partition, now)
+        return self._incident(event, IncidentBrief.of(event.data), partition, now)
+
+    def _correlated(self, event: CorrelatedIncidentEvent, partition: int, now: float) -> list:
+        """Marks the alert incidents it joined as correlated, with its evidence; one that
+        joined no alert incident (people reporting what no alert sees) is a member itself."""
+        c = event.data
+        lines = [f"{e.kind}: {e.title or e.ref} ({e.why})" for e in c.evidence[-5:]][::-1]
+        if not c.incident_ids:
+            return self._incident(event, IncidentBrief.of_correlated(c, lines), partition, now)
+        out = []
+        for iid in c.incident_ids:
+            for key in list(self._where.get((event.tenant_id, iid), ())):
+                g = self.groups.get(key)
+                b = g.members.get(iid) if g is not None else None
+                if g is None or b is None or not b.is_open:
+                    continue
+                marked = b.model_copy(update={"correlated": True, "evidence": lines})
+                out.extend(self._incident(event, marked, partition, now, only={key}))
+        return out
+
+    def _incident(self, event: IncidentEvent | CorrelatedIncidentEvent, brief: IncidentBrief,
+                  partition: int, now: float, only: set[str] | None = None) -> list:
         tenant = event.tenant_id
         labels = incident_labels(tenant, brief)
         member = (tenant, brief.incident_id)
@@ -107,6 +133,8 @@ class NotifyProcessor:
         keys = set()
         for route in match(self.tree, labels):
             key, glabels = self._group_key(tenant, route, labels)
+            if only is not None and key not in only:
+                continue
             keys.add(key)
             g = self.groups.get(key)
             if g is None:
@@ -117,7 +145,7 @@ class NotifyProcessor:
             out.extend(self._update(key, g, route, brief, event, now))
         # groups it no longer belongs to (its severity or scope changed): their receivers
         # are told it resolved there, so no page is left open that nothing will close
-        for key in self._where.get(member, set()) - keys:
+        for key in (self._where.get(member, set()) - keys) if only is None else ():
             g = self.groups.get(key)
             route = self.routes.get(g.route) if g is not None else None
             if g is not None and route is not None and brief.incident_id in g.members:
@@ -126,10 +154,13 @@ class NotifyProcessor:
         return out
 
     def _update(self, key: str, g: Group, route: Resolved, brief: IncidentBrief,
-                event: IncidentEvent, now: float) -> list:
+                event: IncidentEvent | CorrelatedIncidentEvent, now: float) -> list:
         old = g.members.get(brief.incident_id)
         if old is not None and old.version > brief.version:
             return []
+        if old is not None and old.correlated and not brief.correlated:
+            # a later version from clustering: what people reported still holds
+            brief = brief.model_copy(update={"correlated": True, "evidence": old.evidence})
         g.members[brief.incident_id] = brief
         g.touched[brief.incident_id] = now
         self._where.setdefault((g.tenant, brief.incident_id), set()).add(key)

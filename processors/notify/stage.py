@@ -140,7 +140,8 @@ _SILENCE = {
              "created_at": _TIME, "updated_at": _TIME}}
 
 STAGE = Stage(
-    "notify", inputs=("aiops.incident",), outputs=("aiops.notification",),
+    "notify", inputs=("aiops.incident", "aiops.correlated-incident"),
+    outputs=("aiops.notification",),
     build=_build, settings=NotifySettings, state_topic="aiops.notify-state",
     timer_interval_s=1.0, side_inputs=("aiops.silence",),
     description="route incidents to receivers: grouped, deduplicated, throttled, silenced",
