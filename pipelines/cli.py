@@ -413,6 +413,41 @@ def bench_clustering(seed, seeds, tenants, sites, hours, rules, as_json) -> None
     _guard(run, seed, as_json, tenants, sites, hours, rules or DEFAULT_PATH)
 
 
+@bench.command("tickets")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="ticket.event envelopes, one per line, in stream order; lines "
+              "may carry a `labels` object (urgent, sentiment, language). Default: the shipped "
+              "sets, tuning half and held-out half")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one JSON object per input text (id, urgent, sentiment, language, "
+              "score parts)")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_tickets(data, out, as_json) -> None:
+    """Ticket texts through the tickets stage's own code, thread state included: urgency
+    precision/recall/F1, sentiment per-class and macro F1, language accuracy, beside plain
+    VADER, and texts scored per second on one core."""
+    from benchmarks.tickets.run import run
+
+    _guard(run, data, out, as_json)
+
+
+@bench.command("correlation")
+@click.option("--generator", type=click.Choice(["a", "b", "both"]), default="both",
+              show_default=True, help="a: the scenario generator tuned on; b: the held-out one, "
+              "written independently before tuning")
+@click.option("--seeds", default=3, show_default=True, help="Scenarios per generator")
+@click.option("--hours", default=12.0, show_default=True, help="Simulated hours per scenario")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
+def bench_correlation(generator, seeds, hours, as_json) -> None:
+    """Outages that also bring tickets and help-center searches, among unrelated tickets and
+    help traffic, through the clustering, tickets, help and correlation stages' code: link
+    precision and recall (ticket and help spike to incident), cross-tenant links, delay from
+    the first ticket to the correlated incident, and events per second."""
+    from benchmarks.correlation.run import run
+
+    _guard(run, generator, seeds, hours, as_json)
+
+
 @bench.command("pipeline")
 @click.option("--events", default=200_000, show_default=True, help="Metric samples to produce")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")

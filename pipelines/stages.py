@@ -15,8 +15,11 @@ import orjson
 
 from config.settings import AnomalySettings, ClusteringSettings, StageSettings, stage_section
 from processors import help_activity
+from processors.correlation import stage as correlation
+from processors.help import stage as help_stage
 from processors.notify import stage as notify
 from processors.protocol import Stage
+from processors.tickets import stage as tickets
 from schemas.clickhouse import register_table
 from schemas.registry import register_event
 from schemas.topics import register_topic, topic
@@ -71,6 +74,9 @@ STAGES: tuple[Stage, ...] = (
     ANOMALY,
     CLUSTERING,
     help_activity.STAGE,
+    tickets.STAGE,
+    help_stage.STAGE,
+    correlation.STAGE,
     notify.STAGE,
 )
 """Every hostable stage, in the order a worker starts them (after ingest)."""
@@ -90,21 +96,22 @@ def _register(stage: Stage) -> None:
     if not (isinstance(stage.settings, type) and issubclass(stage.settings, StageSettings)):
         stage_section(stage.name, stage.settings)  # a section of its own: AIOPS_<NAME>_*
     if stage.state_topic is not None:
-        sources = {_topic_of(t) for t in stage.inputs}
-        if len(sources) != 1:
-            # the consumer's assignor does not keep equal partition numbers of several topics
-            # on one worker, so state per partition would be written by two owners
-            raise ValueError(f"stage {stage.name!r}: a stage with state reads one topic "
-                             f"(its inputs come from {sorted(sources)})")
+        sources = sorted({_topic_of(t) for t in stage.inputs})
+        # Several input topics are allowed when they are co-partitioned (equal partition
+        # counts, keyed alike): the stage's consumer then uses the range assignor, which gives
+        # one worker the same partition number of every topic, as a Kafka Streams join needs.
+        counts = {s: topic(s).partitions for s in sources}
+        if len(set(counts.values())) != 1:
+            raise ValueError(f"stage {stage.name!r}: a stage with state reads co-partitioned "
+                             f"topics (equal partition counts; got {counts})")
         state = topic(stage.state_topic)
         if state.role != "state" or state.cleanup_policy != "compact":
             raise ValueError(f"stage {stage.name!r}: {state.name} must be a compacted state "
                              "topic")
-        for etype in stage.inputs:
-            source = topic(_topic_of(etype))
-            if source.partitions != state.partitions:
+        for source in sources:
+            if topic(source).partitions != state.partitions:
                 raise ValueError(f"stage {stage.name!r}: {state.name} must have as many "
-                                 f"partitions as {source.name} ({source.partitions})")
+                                 f"partitions as {source} ({topic(source).partitions})")
 
 
 def _topic_of(etype: str) -> str:

@@ -37,9 +37,11 @@ def demo_rows(hours: float = 24, seed: int = 7, end: datetime = END) -> dict[str
         if spec.table is not None:
             rows[spec.table].append(spec.row(ev))
         clock = max(clock, ev.time.timestamp())
+        derived = []
         for st, proc in stages:
             if ev.type in st.inputs:
-                queue.extend(proc.on_event(ev, partition=0, now=clock))
+                derived += proc.on_event(ev, partition=0, now=clock)
+        queue.extendleft(reversed(derived))  # next, as a live pipeline would: not a day later
         if not queue:  # the end of the stream: let every timer fire (windows, resolutions)
             for _, proc in stages:
                 queue.extend(proc.on_timer(end.timestamp() + 86400))
