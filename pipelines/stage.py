@@ -32,6 +32,7 @@ from confluent_kafka import OFFSET_BEGINNING, KafkaException, TopicPartition
 
 from config.settings import Settings
 from connectors.kafka_io import TopicFollower, make_producer, read_to_end
+from pipelines.align import Aligner
 from pipelines.batch_loop import BatchLoop
 from pipelines.metrics import WorkerMetrics
 from processors.protocol import Processor, Stage
@@ -47,6 +48,8 @@ TXN_BROKER_TIMEOUT_MS = 15_000
 """transaction.timeout.ms: a worker that dies mid-transaction holds readers of its outputs
 and state this long (plus the broker's check interval) unless it is restarted in its slot.
 A transaction spans only the produce and commit of one batch, far less."""
+HELD_MAX = 50_000
+"""Records held for event-time order per input partition before it is paused."""
 StateRecord = tuple[bytes, bytes | None, int]
 """(key, value or None for deleted, partition) for the state topic."""
 
@@ -99,7 +102,8 @@ class StageCore:
             del self.last_offset[tp]
 
     # -- records ---------------------------------------------------------------------------------
-    def handle(self, records: list[Record], now: float) -> list[Envelope]:
+    def handle(self, records: list[Record], now: float,
+               parsed: dict[tuple[str, int, int], Any] | None = None) -> list[Envelope]:
         out: list[Envelope] = []
         for r in records:
             tp = (r.topic, r.partition)
@@ -107,7 +111,8 @@ class StageCore:
                 self.skipped += 1
                 continue  # fetched twice (the partition came back within one batch window)
             self.last_offset[tp] = r.offset
-            ev = parse_event(r.value, allowed_types=self.inputs)
+            ev = (parsed.pop((r.topic, r.partition, r.offset), None) if parsed is not None
+                  else parse_event(r.value, allowed_types=self.inputs))
             if not isinstance(ev, Envelope):
                 continue  # the ingest stage dead-letters it
             try:
@@ -188,6 +193,9 @@ class StageLoop(BatchLoop):
             for t in sorted(set(stage.side_inputs), key=lambda t: topic_for_type(t).name)]
         for f in self.followers:
             self.core.side([v for _k, v in f.catch_up()], time.time())
+        self.aligner = Aligner(topics, stage.align_idle_s) if len(topics) > 1 else None
+        self._parsed: dict[tuple[str, int, int], Any] = {}
+        self._paused: set[tuple[str, int]] = set()
         self.pending_restore: set[int] = set()
         self.rewinds = 0
         self._errors_seen = 0
@@ -201,11 +209,70 @@ class StageLoop(BatchLoop):
     def on_assigned(self, partitions: list[tuple[str, int]]) -> None:
         if self.state_topic:
             self.pending_restore |= {p for _t, p in partitions}
+        if self.aligner is not None:
+            self.aligner.assigned({p for _t, p in partitions}, time.time())
 
     def on_revoked(self, partitions: list[tuple[str, int]]) -> None:
         gone = {p for _t, p in partitions}
         self.pending_restore -= gone
         self.core.drop(gone)
+        if self.aligner is not None:
+            self._drop_held(gone)
+
+    def _drop_held(self, partitions: set[int]) -> None:
+        assert self.aligner is not None
+        self.aligner.drop(partitions)
+        self._parsed = {k: v for k, v in self._parsed.items() if k[1] not in partitions}
+        self._paused = {tp for tp in self._paused if tp[1] not in partitions}
+
+    # -- several inputs: event-time order ----------------------------------------------------------
+    def consume_batch(self) -> list[Record]:
+        records = super().consume_batch()
+        if self.aligner is None:
+            return records
+        items = []
+        for r in records:
+            ev = parse_event(r.value, allowed_types=self.core.inputs)
+            ev = ev if isinstance(ev, Envelope) else None
+            self._parsed[(r.topic, r.partition, r.offset)] = ev
+            items.append((r, ev))
+        self.aligner.add(items, time.time())
+        released = [r for r, _ev in self.aligner.release(time.time(), self._backlog)]
+        self._backpressure()
+        return released
+
+    def _backlog(self, topic: str, partition: int) -> bool:
+        tp = TopicPartition(topic, partition)
+        try:
+            _lo, hi = self.consumer.get_watermark_offsets(tp, cached=True)
+            pos = self.consumer.position([tp])[0].offset
+        except KafkaException:
+            return False
+        return hi >= 0 and pos >= 0 and pos < hi
+
+    def _backpressure(self) -> None:
+        """An input far ahead of the others stops being fetched until they catch up."""
+        assert self.aligner is not None
+        for key, q in self.aligner.held.items():
+            if len(q) > HELD_MAX and key not in self._paused:
+                self.consumer.pause([TopicPartition(*key)])
+                self._paused.add(key)
+            elif len(q) < HELD_MAX // 4 and key in self._paused:
+                self.consumer.resume([TopicPartition(*key)])
+                self._paused.discard(key)
+
+    def offsets_after(self, records: list[Record]) -> list[TopicPartition]:
+        if self.aligner is None:
+            return super().offsets_after(records)
+        # held records of a partition are not applied: commit only past what was
+        out = super().offsets_after(records)
+        last = {(r.topic, r.partition): r.offset for r in records}
+        return [TopicPartition(tp.topic, tp.partition, last[(tp.topic, tp.partition)] + 1)
+                if self.aligner.holds(tp.topic, tp.partition) else tp for tp in out]
+
+    def commit_idle_positions(self) -> None:
+        if self.aligner is None or not len(self.aligner):
+            super().commit_idle_positions()
 
     def restore_pending(self) -> None:  # step 1
         if not self.pending_restore:
@@ -231,7 +298,8 @@ class StageLoop(BatchLoop):
     def process(self, records: list[Record]) -> None:
         self.follow()
         self.restore_pending()
-        out = self.core.handle(records, time.time())  # step 2
+        out = self.core.handle(records, time.time(),  # step 2
+                               self._parsed if self.aligner is not None else None)
         self._transact(out, self.offsets_after(records))  # step 3
 
     def commit(self, records: list[Record]) -> None:
@@ -247,6 +315,8 @@ class StageLoop(BatchLoop):
 
     def on_idle(self) -> None:
         self.restore_pending()
+        if self.aligner is not None and len(self.aligner):
+            return  # not idle: records wait for another input
         self._transact(self.core.on_idle(time.time()), [])
 
     def _transact(self, out: list[Envelope], offsets: list[TopicPartition]) -> None:
@@ -302,6 +372,11 @@ class StageLoop(BatchLoop):
         self.rewinds += 1
         partitions = {p for _t, p in self.assigned}
         self.core.drop(partitions | {p for _t, p in self.core.last_offset})
+        if self.aligner is not None:
+            self._drop_held(partitions | {p for _t, p in self.aligner.held})
+            for tp in list(self._paused):
+                self.consumer.resume([TopicPartition(*tp)])
+            self._paused.clear()
         if self.state_topic:
             self.pending_restore |= partitions
         tps = [TopicPartition(t, p) for t, p in self.assigned]

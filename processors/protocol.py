@@ -106,3 +106,7 @@ class Stage:
     """Event types every worker of the stage reads whole (``on_side``), not partitioned."""
     observe: Callable[[Any, Any], None] | None = None
     """``observe(processor, metrics)`` after each batch: stage-specific gauges."""
+    align_idle_s: float = 5.0
+    """Several inputs: records are handed on in event-time order per partition, and an input
+    with nothing waiting holds the others back until it has been quiet this long (wall time)
+    with nothing left to fetch (``pipelines/align.py``)."""
