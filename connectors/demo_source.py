@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -33,7 +33,6 @@ TENANTS = {
     "initech": ("nyc1", "sfo2"),
 }
 SERVICES = ("api", "db", "web")
-ARTICLES = ("reset-password", "vpn-setup", "billing-faq", "status-page", "sso-login")
 
 
 @dataclass
@@ -62,9 +61,14 @@ class DemoStream:
         self.step_s = step_s
         self.start = self.end - timedelta(hours=hours)
         self.source = source
+        self.seed_text = f"{seed}/{self.end.isoformat()}"
+        self._helpdesk_events: list[Produced] | None = None
+        self._next_id: Callable[[], str] | None = None
         self.faults = self._faults()
 
     def _id(self) -> str:
+        if self._next_id is not None:  # the help-desk part draws from its own random stream
+            return self._next_id()
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def _event(self, etype: str, tenant: str, data: dict, when: datetime) -> Produced:
@@ -79,11 +83,13 @@ class DemoStream:
 
     def _faults(self) -> list[Fault]:
         faults = []
+        services = random.Random(f"{self.seed_text}/services")  # the other draws stay as they were
         for tenant, sites in TENANTS.items():
             site = self.rng.choice(sites)
             at = self.start + timedelta(hours=self.hours * self.rng.uniform(0.3, 0.9))
-            faults.append(Fault(tenant, site, f"{site}-db-{self.rng.randint(1, 3)}", "db", at,
-                                at + timedelta(minutes=self.rng.randint(20, 60))))
+            service = services.choice(SERVICES)
+            faults.append(Fault(tenant, site, f"{site}-{service}-{self.rng.randint(1, 3)}",
+                                service, at, at + timedelta(minutes=self.rng.randint(20, 60))))
         return faults
 
     def _fault_at(self, tenant: str, host: str, t: datetime) -> Fault | None:
@@ -135,46 +141,26 @@ class DemoStream:
                             "generatorURL": f"http://prometheus.{f.site}/graph"}
                     yield self._event("alert", f.tenant, data, at)
 
+    def _helpdesk(self) -> list[Produced]:
+        if self._helpdesk_events is None:
+            from connectors.demo_helpdesk import HelpdeskStream
+
+            desk = HelpdeskStream(self.seed_text, self.start, self.end, TENANTS, self.faults)
+            out = []
+            for etype, tenant, data, when in desk.events():
+                self._next_id = desk.new_id
+                out.append(self._event(etype, tenant, data, when))
+            self._next_id = None
+            self._helpdesk_events = out
+        return self._helpdesk_events
+
     def tickets(self) -> Iterator[Produced]:
-        r = self.rng
-        for f in self.faults:
-            for k in range(r.randint(3, 6)):
-                tid = f"T-{r.randint(10000, 99999)}"
-                at = f.start + timedelta(minutes=5 + 3 * k)
-                base = {"ticket_id": tid, "site": f.site, "service": "web",
-                        "requester": f"user{r.randint(1, 500)}@{f.tenant}.example"}
-                yield self._event("ticket.event", f.tenant, {
-                    **base, "action": "created", "timestamp": _iso(at), "priority": "high",
-                    "subject": "Site is very slow", "channel": "email",
-                    "text": f"Pages on {f.site} take forever to load since this morning."}, at)
-                yield self._event("ticket.event", f.tenant, {
-                    **base, "action": "closed", "timestamp": _iso(f.end + timedelta(minutes=20)),
-                    "text": "Resolved after the database recovered."},
-                    f.end + timedelta(minutes=20))
+        """Tickets at the faults' sites in people's own words, and the ordinary day's."""
+        return iter([e for e in self._helpdesk() if e.topic == "tickets.events"])
 
     def help(self) -> Iterator[Produced]:
-        r = self.rng
-        steps = int(self.hours * 3600 // 900)
-        for i in range(steps):
-            t = self.start + timedelta(seconds=i * 900)
-            for tenant, sites in TENANTS.items():
-                busy = any(f.tenant == tenant and f.start <= t < f.end for f in self.faults)
-                for _ in range(r.randint(4, 8) * (4 if busy else 1)):
-                    kind = r.choice(("article_view", "article_view", "vote", "search",
-                                     "chat_question"))
-                    data: dict = {"kind": kind, "timestamp": _iso(t),
-                                  "session_id": f"s{r.getrandbits(40):x}",
-                                  "user_id": f"u{r.randint(1, 2000)}", "site": r.choice(sites)}
-                    if kind in ("article_view", "vote"):
-                        data["article_id"] = "status-page" if busy else r.choice(ARTICLES)
-                    if kind == "vote":
-                        data["vote"] = r.choice(("up", "down"))
-                    if kind == "search":
-                        data["query"] = "site slow" if busy else r.choice(("vpn", "invoice"))
-                        data["result_count"] = 0 if busy else r.randint(0, 12)
-                    if kind == "chat_question":
-                        data["query"] = "why is the site so slow?" if busy else "how to reset sso"
-                    yield self._event("help.interaction", tenant, data, t)
+        """Help-center sessions: searches, reads, votes; a surge at each fault's site."""
+        return iter([e for e in self._helpdesk() if e.topic == "help.interactions"])
 
     def invalid(self, n: int) -> Iterator[Produced]:
         """Bad input of every kind, each to a real input topic."""

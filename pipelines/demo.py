@@ -22,6 +22,7 @@ from connectors.kafka_io import (
     make_producer,
     produce_retrying,
 )
+from pipelines.demo_report import helpdesk_summary
 from pipelines.runner import WorkerProcess, targets_for, wait_caught_up
 from pipelines.stages import STAGES, env_prefix, stage_env
 from schemas.registry import sink_topics
@@ -234,6 +235,7 @@ def _summary(settings: Settings, metrics_text: str) -> None:
                 click.echo(f"  delivery to {r['receiver']}: {r['n']} {r['status']}, "
                            f"p99 {r['p99']:.0f} ms from the incident version reported "
                            "(group_interval waits included)")
+        helpdesk_summary(sink, db)
         hot = sink.query(
             f"SELECT tenant_id, site, host, round(max(value), 2) AS peak_cpu, "
             f"toStartOfFiveMinutes(argMax(ts, value)) AS at FROM {db}.metrics FINAL "
@@ -252,6 +254,8 @@ def _summary(settings: Settings, metrics_text: str) -> None:
     click.echo(f'  {q} "SELECT * FROM aiops.incidents_current"')
     click.echo(f'  {q} "SELECT source_topic, reason_code, error FROM aiops.dlq_v LIMIT 5"')
     click.echo(f'  {q} "SELECT * FROM aiops.alert_noise"')
+    click.echo(f'  {q} "SELECT ticket_id, language, sentiment, urgent, reasons FROM '
+               'aiops.ticket_insights_v LIMIT 5"')
     click.echo("  aiops worker     # keep a worker running; scrape http://127.0.0.1:"
                f"{settings.web.port}/metrics")
     click.echo("  docs/            # tables, topics, configuration, adding a processor")
