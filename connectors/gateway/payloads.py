@@ -22,6 +22,7 @@ from schemas.events import (
     MetricSampleEvent,
     TicketEventEvent,
 )
+from schemas.insights import TicketFeedbackEvent
 from schemas.validation import describe_errors
 
 KINDS: dict[str, tuple[str, type[Envelope]]] = {
@@ -29,6 +30,7 @@ KINDS: dict[str, tuple[str, type[Envelope]]] = {
     "alerts": ("alert", AlertEvent),
     "tickets": ("ticket.event", TicketEventEvent),
     "help": ("help.interaction", HelpInteractionEvent),
+    "feedback": ("ticket.feedback", TicketFeedbackEvent),
 }
 
 
