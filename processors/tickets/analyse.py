@@ -1,6 +1,7 @@
-"""One ticket text read and judged: language, cues, urgency, sentiment, topics, the learned
-correction, and the reasons an analyst reads. The processor and the benchmark both call this,
-so the figures the benchmark prints are those of the stage."""
+"""One ticket text read and judged: language, cues, the shipped model over the text's words and
+the cue scores (``processors.tickets.model``), urgency, sentiment, topics, the operators'
+learned correction on top, and the reasons an analyst reads. The processor and the benchmark
+both call this, so the figures the benchmark prints are those of the stage."""
 
 from __future__ import annotations
 
@@ -12,9 +13,18 @@ from processors.tickets.cues import Hit, Lexicon
 from processors.tickets.language import DEFAULT_CANDIDATES, READABLE, LanguageDetector
 from processors.tickets.learner import Learner, features
 from processors.tickets.lexicons import find_hits
+from processors.tickets.model import (
+    NO_TEXT,
+    TextModel,
+    TextPart,
+    rule_features,
+    sentiment_total,
+    shipped_model,
+    text_features,
+)
 from processors.tickets.scoring import TextScore, score_text, sentiment_label, word_valence
 from processors.tickets.text import emoji_valence, normalise, own_part, tokens
-from processors.tickets.thread import Thread, judge_in_thread
+from processors.tickets.thread import Thread, ThreadJudgement, judge_in_thread
 from processors.tickets.topics import topics_of
 
 _VALENCE_LANGS = frozenset({"en", "hi-latn", "te-latn"})
@@ -39,6 +49,10 @@ class Reading:
     toks: list[str]
     score: TextScore
     x: dict[int, float]
+    part: TextPart = NO_TEXT
+    """What the model makes of the text's words (nothing without a model)."""
+    tx: dict[str, float] = field(default_factory=dict)
+    """The model's text features, kept only while tracing (training)."""
 
 
 @dataclass(slots=True)
@@ -59,13 +73,26 @@ class Verdict:
     sentiment_total: float = 0.0
 
 
+_SHIPPED = object()
+
+
 class Analyser:
+    """``model``: the supervised model over words and rule scores (default: the shipped one;
+    None: the rules alone). ``thread_rules``: also force the rules' thread carry on the
+    model's logit; off by default: the model sees the thread's state (was the last text
+    urgent, how sure) and weighs it, so one wrong opener does not decide every comment."""
+
     def __init__(self, learner: Learner | None = None,
                  candidates: tuple[str, ...] = DEFAULT_CANDIDATES,
-                 sentiment_threshold: float = 0.9) -> None:
+                 sentiment_threshold: float = 0.9, model: object = _SHIPPED,
+                 thread_rules: bool = False) -> None:
         self.detector = LanguageDetector(candidates)
         self.learner = learner or Learner()
         self.sentiment_threshold = sentiment_threshold
+        self.model: TextModel | None = shipped_model() if model is _SHIPPED else model  # type: ignore[assignment]
+        self.thread_rules = thread_rules
+        self.trace: list[tuple[dict[str, float], dict[str, float]]] | None = None
+        """Set to a list to collect each judged text's model inputs (training)."""
 
     def read(self, raw: str, prior: str | None = None, first: bool = False) -> Reading:
         norm = normalise(raw)
@@ -83,7 +110,11 @@ class Analyser:
         score = score_text(hits, toks, norm, valence, readable, first=first, own_end=own_end,
                            emoji=emoji_valence(own))
         x = features(toks) if self.learner else {}
-        return Reading(lang, conf, readable, toks, score, x)
+        if self.model is None and self.trace is None:
+            return Reading(lang, conf, readable, toks, score, x)
+        part = self.model.read(toks, lang) if self.model is not None else NO_TEXT
+        tx = text_features(toks, lang) if self.trace is not None else {}
+        return Reading(lang, conf, readable, toks, score, x, part, tx)
 
     def judge(self, r: Reading, thread: Thread | None = None, status: str | None = None
               ) -> Verdict:
@@ -91,6 +122,27 @@ class Analyser:
         logit = s.logit
         reasons = [(k, s.evidence.get(k, ""), round(v, 2)) for k, v in s.parts.items()
                    if abs(v) >= 0.25]
+        model_total = None
+        if self.model is not None or self.trace is not None:
+            first = thread is None or thread.seq == 0
+            rx = rule_features(s, r.readable, first, thread is not None and thread.active,
+                               thread is not None and thread.was_urgent, status,
+                               getattr(thread, "last_urgency", 1.0))
+            if self.trace is not None:
+                self.trace.append((r.tx, rx))
+            if self.model is not None:
+                logit, classes = self.model.score(r.part, rx)
+                model_total = sentiment_total(classes, self.sentiment_threshold)
+                sign = 1.0 if logit > 0 else -1.0
+                top = self.model.top_inputs(rx, sign) + r.part.top(sign)
+                reasons.append(("model", ", ".join(f"{w} {c:+.2f}" for w, c in top),
+                                round(logit - s.logit, 2)))
+                carried = self.model.part(rx, "t:") if not first else 0.0
+                if abs(carried) >= 0.25:
+                    reasons.append(("thread", "the thread's state (its last text "
+                                    + ("urgent)" if thread and thread.active else
+                                       "not urgent)" if not (thread and thread.was_urgent)
+                                       else "ended an urgent problem)"), round(carried, 2)))
         learned_u = self.learner.urgency(r.x) if r.x else 0.0
         if learned_u:
             changed = (logit > 0) != (logit + learned_u > 0)
@@ -99,11 +151,14 @@ class Analyser:
                 reasons.append(("learned", "operator feedback on similar texts"
                                 + (" changed the decision" if changed else ""),
                                 round(learned_u, 2)))
-        tj = judge_in_thread(thread, s, logit, status)
+        if self.thread_rules or self.model is None or thread is None or not thread.active:
+            tj = judge_in_thread(thread, s, logit, status)  # with a model: "it's back" only
+        else:
+            tj = ThreadJudgement(logit, True, False)
         if tj.reason:
             reasons.append(("thread", tj.reason, round(tj.logit - logit, 2)))
         urgency = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, tj.logit))))
-        total = s.sentiment
+        total = s.sentiment if model_total is None else model_total
         if r.readable:
             learned_s = self.learner.sentiment(r.x) if r.x else 0.0
             if learned_s:
@@ -113,6 +168,11 @@ class Analyser:
                     reasons.append(("learned", "operator feedback changed the sentiment",
                                     round(learned_s, 2)))
             label, sscore = sentiment_label(total, self.sentiment_threshold)
+            if model_total is not None:
+                cues = sentiment_label(s.sentiment, self.sentiment_threshold)[0]
+                if cues != label:
+                    reasons.append(("model", f"sentiment {label}; the cues alone: {cues}",
+                                    round(model_total - s.sentiment, 2)))
             for k, v in s.feelings.items():
                 if abs(v) >= 0.3:
                     kind = k if k != "words" else ("negative_words" if v < 0 else
@@ -139,6 +199,10 @@ class Analyser:
         """One operator example: the rule scores of its text against the right answers."""
         r = self.read(text, language)
         x = r.x or features(r.toks)
-        self.learner.learn(x, logit=r.score.logit, urgent=urgent,
-                           sentiment_total=r.score.sentiment,
+        logit, total = r.score.logit, r.score.sentiment
+        if self.model is not None:  # the learner corrects what the model says, not the rules
+            rx = rule_features(r.score, r.readable, True, False, False, None)
+            logit, classes = self.model.score(r.part, rx)
+            total = sentiment_total(classes, self.sentiment_threshold)
+        self.learner.learn(x, logit=logit, urgent=urgent, sentiment_total=total,
                            sentiment=sentiment if r.readable else None)

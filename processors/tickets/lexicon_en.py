@@ -47,6 +47,11 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "carbon monoxide", "co alarm", "chemical spill|leak",
         "evacuating|evacuated|evacuation|evacuate",
         "explosion|exploded|explode",
+        "ammonia|chlorine|bleach _6 smell|leak|sensor|alarm|mixed|fumes",
+        "fumes", "coughing|dizzy|vomiting|can't breathe",
+        "stuck|stopped between _3 floor|floors|levels",
+        "lift|elevator _10 with _3 guests|people|someone|passengers _2 in|inside",
+        "someone|somebody|a lady|a man|guests|people inside _4 lift|elevator",
     ]),
     "facility": (2.8, [
         f"water|leak|leaking|dripping|drips|drip|puddle|flooding|flooded _10 {_DEVICE}",
@@ -61,7 +66,11 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "minutes|mins _2 of runtime|battery|power _2 left|remaining",
         "runtime|battery _3 left|remaining =1.4",
         "door _8 propped|wedged|open|unlocked|forced",
-        "tailgating|tailgated", "unknown|unauthorised|unauthorized|strange person|man|woman|"
+        "tailgating|tailgated",
+        "water _6 ceiling|roof _8 socket|sockets|power|strip|extension|plugs|switch|rack",
+        "cold room|freezer|fridge|fridges|chiller|refrigeration _8 # degrees|c|warm|warming",
+        "fire alarm|alarm panel _6 fault|beeping|trouble",
+        "unknown|unauthorised|unauthorized|strange person|man|woman|"
         f"people _6 {_ROOM}",
     ]),
     "security": (3.2, [
@@ -95,6 +104,17 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "gave|told|shared|read|sent _4 code|codes|mfa|otp|pin|password =1.6",
         "pretending|claiming|pretended|claimed _3 to be|from =1.2",
         "laptop|device|phone _4 stolen =2.0",
+        "snatched|mugged|robbed", "lockbit|locky|ryuk|conti|.locked|.encrypted",
+        "readme|restore|decrypt|how_to _3 txt|note|file =2.0",
+        "token|key|keys|secret|secrets|credentials|password _8 public|pushed|committed|exposed|"
+        "leaked|github",
+        "access|api|aws|personal access token|key _6 created|public|pushed",
+        "sending|sent _4 emails|mails _4 i|we _2 didn't|haven't|never|not",
+        "emails|mails _4 i|we _2 didn't|never|haven't _2 write|written|send|sent",
+        "hundreds|thousands of _2 bounces|emails|undeliverable",
+        "didn't|not|never _3 request|requesting|asked =1.0",
+        "someone|somebody|stranger|guy|man|person _10 rack|racks|server|plugged|cabinet",
+        "not me|wasn't me =1.5",
     ]),
     "scope": (1.4, [
         f"whole|entire|all|every _2 {_GROUP}",
@@ -107,6 +127,11 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         f"## _2 {_WHO}",
         f"many|several|multiple|lots|lot|half|most|dozens|hundreds _2 {_WHO}",
         "every single _3 desk|user|pc|terminal|till|machine =1.0",
+        "queue|line|queues|crowd _3 of _2 customers|clients|guests|people|members|passengers",
+        "customers|clients|guests|people|patients _3 queueing|queuing|waiting|outside",
+        "all|both _2 stations|counters|atms|tills|lines|terminals|screens|runners|builds|jobs",
+        "all of _2 us|them|the _2 stations|counters|atms|tills|terminals|screens",
+        "nobody's|nobody _3 builds|orders|payments|jobs",
     ]),
     "outage": (0.9, [
         "is|are|was|were|went|gone|goes|been|still|completely|totally|all down",
@@ -149,6 +174,11 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "pay|process|payments|orders|bookings",
         "trucks|lorries|orders|shipments|deliveries|parcels _4 waiting|stuck|held|piling",
         "production|line|assembly _3 stopped|down|halted|standing",
+        "stop|stopped|stopping the line|production", "line|lines _2 stopped|stop|stand",
+        "can't|cannot|unable _4 check-in|checkin|check-out|checkout|scan|book|dispense|pay",
+        "atms|atm _4 offline|down|out of service|not|unable", "out of service",
+        "scrap|scrapped|rejecting|rejects _3 all|every|everything",
+        "bookings|orders _4 zero|0|wrong price|keep coming",
         "salaries|salary|wages|payroll _8 not|late|missed|credited|failed|stuck",
         "flying blind", "business-critical", "revenue impact",
         "stop|stopped|stopping _2 taking _2 orders|calls|payments|bookings",
@@ -161,6 +191,23 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
     ]),
     "pressure": (0.3, [
         "urgent|urgently|asap|immediately|emergency|critical", "high priority", "right now",
+    ]),
+    # what a desk does only during an incident: its words say the thread is urgent
+    "response": (2.4, [
+        "do not|don't approach|touch|restart|reboot|re-enter|acknowledge|silence",
+        "stay|keep _3 out|away|clear", "get|getting everyone|everybody|people _2 out =3.2",
+        "call|calling|called 999|911|112|police|ambulance",
+        "fire brigade|department|service", "calling|called|alerted _3 police|security|on-call",
+        "remote wipe|wiped|lock", "revoked|revoking|revoke _4 token|tokens|sessions|access|key",
+        "disabled|disabling|suspended|blocked|blocking _3 badge|account|sending|source|ips|"
+        "key|port|user",
+        "rotating|rotated|rotate _3 key|keys|credentials|secret|secrets",
+        "turn|switch off _2 wifi|wi-fi|router|power|breaker",
+        "unplug|disconnect _3 router|network|cable|laptop|wifi",
+        "escalated|escalating _3 security|emergency|incident",
+        "engineer|technician|team|they|van|supplier _4 eta|arrive|arriving # min|mins|minutes",
+        "eta # min|mins|minutes", "incident _2 opened|declared|bridge",
+        "isolate|isolating _3 chargers|power|supply|circuit",
     ]),
     # -- urgency: what says it can wait --------------------------------------------------------
     "resolved": (-3.0, [
@@ -283,6 +330,10 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "missed _2 call|calls|meeting|meetings|deadline|flight", "honestly =-0.6",
         "manager|boss|director|ceo|client _4 asking|asked|chasing|breathing =-1.2",
         "clock's|clock is ticking",
+        "would've|would have been nice", "only took", "in a row", "every morning|time",
+        "can't|cannot work like this", "sort it out", "fix it", "whatever =-1.0",
+        "lost _3 hours|morning|day|afternoon", "not good enough", "once again",
+        "unprofessional|inadmissible|unhappy", "mid-day|midday without|before",
     ]),
     "frustration": (-2.2, [
         "annoying|annoyed|irritating|irritated|frustrating|frustrated|frustration|infuriating",
@@ -296,6 +347,9 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "terrified|alarmed|concerned|uneasy|stressed|stressful|freaking|freak",
         "that's bad", "is that|this bad", "what do|should i|we do", "oh no", "flying blind",
         "under|much pressure",
+        "mortified|shaken|gutted|ashamed|devastated", "messed|screwed up", "my fault",
+        "made a mistake", "so|really|terribly|very sorry =-1.0", "not sure _3 enough",
+        "don't know what _2 do", "chaos|chaotic|mayhem",
     ]),
     "irony": (0.0, [
         "love how|that", "love it when", "absolutely|just|really|gotta love",

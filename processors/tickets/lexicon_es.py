@@ -154,6 +154,7 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "hay alguien", "ya no puedo|podemos",
         "que remedio", "que servicio", "cada vez =-1.0", "ya viene alguien|nadie",
         "viene alguien",
+        "inadmisible|intolerable", "a ciegas", "ultima vez", "cada dia|manana",
     ]),
     "frustration": (-2.2, [
         "harto|harta|hartos|cansado|cansada|molesto|molesta|enfadado|enfadada|enojado|enojada|"
@@ -166,6 +167,7 @@ FAMILIES: dict[str, tuple[float, list[str]]] = {
         "miedo|asustado|asustada|desesperado|desesperada|desesperados|angustia|panico",
         "que hacemos|hago", "estresado|estresados|estres", "no sabemos si =-1.0",
         "ya no se que hacer",
+        "lo siento muchisimo|mucho =-1.0", "no se que he _2 tocado|hecho", "caos",
     ]),
     "irony": (0.0, ["genial|estupendo|fantastico|maravilloso|perfecto", "me encanta|encantan",
                     "que bien", "lo que faltaba"]),

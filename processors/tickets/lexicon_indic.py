@@ -88,6 +88,7 @@ HI: dict[str, tuple[float, list[str]]] = {
         "kitni baar", "permanent fix", "roz|hamesha _3 hota|yahi",
         "wait kar _2 raha|rahi|rahe", "abhi|ab tak _4 nahi|nahin",
         "manager|boss _3 pooch|puch|bol _2 rahe|raha", "koi aa _2 raha|rahe",
+        "abhi bhi same", "yaar =-0.8", "baar baar", "target _3 gaya",
     ]),
     "frustration": (-2.2, ["pareshan|pareshaan|tang|gussa|bakwas|bekar|faltu",
                            "dimag kharab", "irritating|irritate|irritated",
@@ -162,6 +163,7 @@ TE: dict[str, tuple[float, list[str]]] = {
         "roju _2 ide|idhe", "inka _2 evaru|evvaru _2 raaledu|raledu|ledu",
         "# _2 nimishalu|nimishallu|min|minutes|gantalu|gantala _2 ayyindi|aindi",
         "manager|boss _3 adugutunnaru|aduguthunnaru", "wait _2 chestunna|chestunnam",
+        "prathi saari", "correct kaadu", "chala pressure",
     ]),
     "frustration": (-2.2, ["kopam|chiraku|visugu|baadha|irritating|irritate|gola|kashtam|"
                                       "noppi|avamanam =-1.6", "unfair"]),

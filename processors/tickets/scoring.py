@@ -23,12 +23,13 @@ from functools import lru_cache
 from processors.tickets.cues import Hit
 
 BIAS = -2.0
-RAISE = ("safety", "facility", "security", "scope", "outage", "deadline", "impact", "pressure")
+RAISE = ("safety", "facility", "security", "scope", "outage", "deadline", "impact", "pressure",
+         "response")
 STRONG = frozenset({"safety", "facility", "security"})
 LOWER = ("resolved", "handled", "planned", "howto", "minor", "single", "later")
 CAPS = {"safety": 3.8, "facility": 3.4, "security": 3.8, "scope": 1.9, "outage": 1.2,
-        "deadline": 1.8, "impact": 1.3, "pressure": 0.4, "resolved": 3.5, "handled": 2.5,
-        "planned": 3.5, "howto": 2.0, "minor": 1.8, "single": 0.8, "later": 1.0}
+        "deadline": 1.8, "impact": 1.3, "pressure": 0.4, "response": 3.0, "resolved": 3.5,
+        "handled": 2.5, "planned": 3.5, "howto": 2.0, "minor": 1.8, "single": 0.8, "later": 1.0}
 FEELINGS = ("thanks", "praise", "relief", "complaint", "frustration", "worry")
 CONTRAST = frozenset({"but", "however", "though", "except", "pero", "aunque", "lekin", "magar",
                       "par", "kani", "aber", "mais", "ma", "mas", "porem"})
@@ -141,6 +142,8 @@ def score_text(hits: list[Hit], toks: list[str], norm: str, valence: float,
     if agent:  # an agent describes the problem; the thread carries its urgency
         for f in list(parts):
             parts[f] *= 0.5
+    if fam.get("response"):  # an incident response under way, whoever says it
+        parts["response"] = fam["response"]
     resolution = fam.get("resolved", 0.0) + fam.get("handled", 0.0)
     for f in LOWER:
         v = fam.get(f, 0.0)

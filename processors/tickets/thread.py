@@ -57,6 +57,9 @@ class Thread:
     """Escalation rule name -> event time it last fired."""
     texts: list[TextRecord] = field(default_factory=list)
     last_text_id: str = ""
+    last_urgency: float = 1.0
+    """Urgency (0..1) of the thread's last text: how sure the carry into the next one is. Last
+    of the fields, so state pickled before it existed restores (without it: read as 1.0)."""
 
     def remember(self, rec: TextRecord) -> None:
         """Keep the last few texts and the one that escalated."""
