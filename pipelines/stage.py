@@ -193,7 +193,8 @@ class StageLoop(BatchLoop):
             for t in sorted(set(stage.side_inputs), key=lambda t: topic_for_type(t).name)]
         for f in self.followers:
             self.core.side([v for _k, v in f.catch_up()], time.time())
-        self.aligner = Aligner(topics, stage.align_idle_s) if len(topics) > 1 else None
+        self.aligner = Aligner(topics, stage.align_idle_s) if (
+            len(topics) > 1 and stage.align_idle_s > 0) else None
         self._parsed: dict[tuple[str, int, int], Any] = {}
         self._paused: set[tuple[str, int]] = set()
         self.pending_restore: set[int] = set()

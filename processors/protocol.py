@@ -109,4 +109,5 @@ class Stage:
     align_idle_s: float = 5.0
     """Several inputs: records are handed on in event-time order per partition, and an input
     with nothing waiting holds the others back until it has been quiet this long (wall time)
-    with nothing left to fetch (``pipelines/align.py``)."""
+    with nothing left to fetch (``pipelines/align.py``). 0: no alignment (a stage that keeps
+    a wall-clock rhythm, such as notify)."""

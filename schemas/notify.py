@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from schemas.alert_rules import Matcher
 from schemas.derived import Incident, Severity
 from schemas.envelope import Envelope, NonEmptyStr
-from schemas.insights import CorrelatedIncident
+from schemas.insights import CorrelatedIncident, TicketEscalation
 
 ReceiverType = Literal["webhook", "redis", "kafka"]
 Status = Literal["firing", "resolved"]
@@ -50,8 +50,20 @@ class IncidentBrief(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     """Latest evidence lines, newest first (alerts, tickets, help searches)."""
     runbook_urls: list[str] = Field(default_factory=list)
-    kind: Literal["incident", "user-reported"] = "incident"
-    """``user-reported``: a correlated incident made of tickets and help searches alone."""
+    kind: Literal["incident", "user-reported", "ticket"] = "incident"
+    """``user-reported``: a correlated incident made of tickets and help searches alone;
+    ``ticket``: an escalated ticket (told once, never repeated)."""
+
+    @classmethod
+    def of_escalation(cls, e: TicketEscalation) -> IncidentBrief:
+        rules = ", ".join(e.rules)
+        title = f"Ticket {e.ticket_id} escalated ({rules}): {e.subject or e.detail}"
+        return cls(incident_id=f"ticket:{e.ticket_id}", version=1, state="open",
+                   title=title[:1024], severity="critical" if "urgency" in e.rules
+                   else "warning", sites=[e.site] if e.site else [],
+                   services=[e.service] if e.service else [], first_seen=e.timestamp,
+                   last_seen=e.timestamp, evidence=[f"ticket: {e.detail}"] if e.detail else [],
+                   kind="ticket")
 
     @classmethod
     def of_correlated(cls, c: CorrelatedIncident, evidence: list[str]) -> IncidentBrief:

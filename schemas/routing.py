@@ -6,8 +6,9 @@ that child says ``continue: true`` the siblings after it are not tried; when no 
 the route itself takes it. ``receiver``, ``group_by``, ``group_wait``, ``group_interval`` and
 ``repeat_interval`` are inherited from the parent when not set.
 
-What is matched is an incident's labels: ``tenant``, ``kind`` (``incident``, or
-``user-reported`` for a correlated incident of tickets and help searches with no alert),
+What is matched is an incident's labels: ``tenant``, ``kind`` (``incident``;
+``user-reported`` for a correlated incident of tickets and help searches with no alert;
+``ticket`` for an escalated ticket, told once),
 ``severity``, ``state`` (``open`` or ``resolved``), ``suppressed`` and ``correlated``
 (``true``/``false``: tickets or help searches were joined to it by the correlation stage),
 and ``site``, ``service``, ``host``, which an incident may have several of: ``=`` and ``=~``

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 
 from processors.notify.silences import SilenceBook
 from schemas.derived import IncidentEvent
-from schemas.insights import CorrelatedIncidentEvent
+from schemas.insights import CorrelatedIncidentEvent, TicketEscalationEvent
 from schemas.notify import IncidentBrief, Notification, NotificationEvent, SilenceEvent
 from schemas.routing import Resolved, Routing, match, resolve
 
@@ -100,10 +100,12 @@ class NotifyProcessor:
         self.silences.put(event.tenant_id, event.data)
         return []
 
-    def on_event(self, event: IncidentEvent | CorrelatedIncidentEvent, *, partition: int,
-                 now: float) -> list:
+    def on_event(self, event: IncidentEvent | CorrelatedIncidentEvent | TicketEscalationEvent,
+                 *, partition: int, now: float) -> list:
         if isinstance(event, CorrelatedIncidentEvent):
             return self._correlated(event, partition, now)
+        if isinstance(event, TicketEscalationEvent):
+            return self._incident(event, IncidentBrief.of_escalation(event.data), partition, now)
         return self._incident(event, IncidentBrief.of(event.data), partition, now)
 
     def _correlated(self, event: CorrelatedIncidentEvent, partition: int, now: float) -> list:
@@ -124,8 +126,9 @@ class NotifyProcessor:
                 out.extend(self._incident(event, marked, partition, now, only={key}))
         return out
 
-    def _incident(self, event: IncidentEvent | CorrelatedIncidentEvent, brief: IncidentBrief,
-                  partition: int, now: float, only: set[str] | None = None) -> list:
+    def _incident(self, event: IncidentEvent | CorrelatedIncidentEvent | TicketEscalationEvent,
+                  brief: IncidentBrief, partition: int, now: float,
+                  only: set[str] | None = None) -> list:
         tenant = event.tenant_id
         labels = incident_labels(tenant, brief)
         member = (tenant, brief.incident_id)
@@ -154,7 +157,8 @@ class NotifyProcessor:
         return out
 
     def _update(self, key: str, g: Group, route: Resolved, brief: IncidentBrief,
-                event: IncidentEvent | CorrelatedIncidentEvent, now: float) -> list:
+                event: IncidentEvent | CorrelatedIncidentEvent | TicketEscalationEvent,
+                now: float) -> list:
         old = g.members.get(brief.incident_id)
         if old is not None and old.version > brief.version:
             return []
@@ -224,8 +228,8 @@ class NotifyProcessor:
             g.sent[b.incident_id] = _signature(b)
         self._dirty.add(key)
         n = self._notification(key, g, route, members, reason, now)
-        for b in members:  # told it resolved: nothing more to say about it
-            if not b.is_open:
+        for b in members:  # told it resolved, or a ticket told once: nothing more to say
+            if not b.is_open or b.kind == "ticket":
                 self._remove(key, g, b.incident_id)
         self._gc(key, g)
         return [n]

@@ -140,8 +140,8 @@ _SILENCE = {
              "created_at": _TIME, "updated_at": _TIME}}
 
 STAGE = Stage(
-    "notify", inputs=("aiops.incident", "aiops.correlated-incident"),
-    outputs=("aiops.notification",),
+    "notify", inputs=("aiops.incident", "aiops.correlated-incident", "aiops.ticket-escalation"),
+    outputs=("aiops.notification",), align_idle_s=0.0,  # wall-clock rhythm: no waiting
     build=_build, settings=NotifySettings, state_topic="aiops.notify-state",
     timer_interval_s=1.0, side_inputs=("aiops.silence",),
     description="route incidents to receivers: grouped, deduplicated, throttled, silenced",

@@ -48,3 +48,19 @@ def test_a_correlated_incident_without_alerts_is_its_own_member() -> None:
     assert feed(p, correlated(incident_ids=(), version=2, state="resolved"), NOW + 20) == []
     out = p.on_timer(NOW + 20 + 300)  # after the default group_interval
     assert [n.data.status for n in out] == ["resolved"]
+
+
+def test_an_escalated_ticket_is_told_once_and_never_repeated() -> None:
+    from schemas.insights import TicketEscalation, TicketEscalationEvent
+
+    p = NotifyProcessor(routing({"receiver": "default", "group_wait": "0s", "routes": [
+        {"receiver": "pager", "matchers": ['kind="ticket"', 'severity="critical"']}]}))
+    esc = TicketEscalationEvent(
+        id="e-1:escalation", source="test", tenant_id="acme", time=T0,
+        data=TicketEscalation(ticket_id="T-9", text_id="e-1", timestamp=T0, rules=["urgency"],
+                              urgency=0.9, sentiment="negative", subject="Smell of gas",
+                              site="par1", detail="urgency 0.90 >= 0.5"))
+    out = feed(p, esc, NOW)
+    assert [n.data.receiver for n in out] == ["pager"]
+    assert out[0].data.incidents[0].kind == "ticket" and "T-9" in out[0].data.title
+    assert p.on_timer(NOW + 2 * 3600) == [] and not p.groups  # no repeat, nothing left
