@@ -432,9 +432,10 @@ def bench_tickets(data, out, as_json) -> None:
 
 
 @bench.command("correlation")
-@click.option("--generator", type=click.Choice(["a", "b", "both"]), default="both",
+@click.option("--generator", type=click.Choice(["a", "b", "c", "both", "all"]), default="both",
               show_default=True, help="a: the scenario generator tuned on; b: the held-out one, "
-              "written independently before tuning")
+              "written independently before tuning; c: a third independent one (checked while "
+              "tuning); both: a and b; all: a, b and c")
 @click.option("--seeds", default=3, show_default=True, help="Scenarios per generator")
 @click.option("--hours", default=12.0, show_default=True, help="Simulated hours per scenario")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from processors.correlation.matching import (
@@ -64,31 +65,49 @@ class Joiner:
             until, w = c.last_evidence, self.w_user
         return Scope(c.core, frozenset(c.sites), c.site_wide, c.start, until, c.anchor, w)
 
+    def _site_scope(self, scope: Scope) -> Scope:
+        """A site-wide scope also takes the tenant's services (seen on its alerts and tickets
+        lately) as its subject: a power or uplink loss takes them all down at that site, and
+        users there name the one they miss ("emails aren't arriving"), not the power."""
+        if not scope.site_wide or not self.s.services:
+            return scope
+        core = {t: "services of a site-wide incident" for t in self.s.services}
+        core.update(scope.core)
+        return replace(scope, core=core)
+
     def _fits(self, rec: TicketRec | SpikeRec, fn) -> list[tuple[Match, Correlation | IncidentRec]]:
         s, now = self.s, self.s.clock
         out: list[tuple[Match, Correlation | IncidentRec]] = []
         vague = OUTAGE in rec.terms  # may meet a site-wide scope on no shared term
+        faulty = isinstance(rec, TicketRec) and rec.fault and rec.site is not None
         for c in s.correlations.values():
-            if (not rec.terms.isdisjoint(c.core) or (vague and c.site_wide)) and (
-                    m := fn(rec, self.scope(c), self.w, now)) is not None:
+            wide = faulty and c.site_wide and rec.site in c.sites
+            if (wide or not rec.terms.isdisjoint(c.core) or (vague and c.site_wide)) and (
+                    m := fn(rec, self._site_scope(self.scope(c)) if wide else self.scope(c),
+                            self.w, now)) is not None:
                 out.append((m, c))
         for inc in s.incidents.values():
+            wide = faulty and inc.site_wide and rec.site in inc.sites
             if inc.cid is None and inc.merged_into is None and (
-                    not rec.terms.isdisjoint(inc.terms) or (vague and inc.site_wide)) and (
+                    wide or not rec.terms.isdisjoint(inc.terms) or (vague and inc.site_wide)) and (
                     self._waiting(inc)) and (
-                    m := fn(rec, scope_of_incident(inc), self.w, now)) is not None:
+                    m := fn(rec, self._site_scope(scope_of_incident(inc)) if wide
+                            else scope_of_incident(inc), self.w, now)) is not None:
                 out.append((m, inc))
         return out
 
     def _place(self, kind: int, rec: TicketRec | SpikeRec, fn) -> bool:
         """Join ``rec`` to the scope it fits best; False when it is to be held."""
         fits = self._fits(rec, fn)
-        if not fits or (rec.site is None and not self._unambiguous(rec, fits)):
+        if fits and rec.site is None:
+            one = self._unambiguous(rec, fits)
+            fits = [] if one is None else [one]
+        if not fits:
             return False
         m, target = max(fits, key=lambda f: (
             f[0].confidence, isinstance(f[1], Correlation), -_start(f[1]), _ref(f[1])))
         if isinstance(target, IncidentRec):
-            held = list(self._held_fits(scope_of_incident(target)))
+            held = list(self._held_fits(scope_of_incident(target), target))
             if not strong_enough(target, [*held, (kind, rec, m)]):
                 return False
             c = self._open_for(target)
@@ -99,13 +118,17 @@ class Joiner:
             self._join(target, kind, rec, m.why, m.confidence)
         return True
 
-    def _unambiguous(self, rec: TicketRec | SpikeRec, fits: list) -> bool:
-        """An item with no site may join its only fitting scope, and only while no other site
-        is reporting the same trouble: complaining tickets held from elsewhere about the same
-        topic, close in time (a VPN outage users report at par1 while lon1's VPN alerts
-        fire)."""
+    def _unambiguous(self, rec: TicketRec | SpikeRec, fits: list) -> tuple | None:
+        """The one scope an item with no site may join: its only fitting one (or the only one
+        it meets on a named subject, when others meet it only on "things are down"), and only
+        while no other site is reporting the same trouble: complaining tickets held from
+        elsewhere about the same topic, close in time (a VPN outage users report at par1
+        while lon1's VPN alerts fire)."""
+        if len(fits) > 1:
+            named = [f for f in fits if not (rec.terms - {OUTAGE}).isdisjoint(_core(f[1]))]
+            fits = named
         if len(fits) != 1:
-            return False
+            return None
         target = fits[0][1]
         sites = target.sites if isinstance(target, Correlation) else set(target.sites)
         t0 = rec.time if isinstance(rec, TicketRec) else rec.start
@@ -115,35 +138,41 @@ class Joiner:
                 other = self.s.tickets[ref]
                 if (other.site is not None and other.site not in sites and other.complains
                         and abs(other.time - t0) <= window):
-                    return False
-        return True
+                    return None
+        return fits[0]
 
     def _gather_for_incident(self, inc: IncidentRec) -> None:
         """A new incident with matching held tickets or spikes opens a correlation."""
-        if not strong_enough(inc, list(self._held_fits(scope_of_incident(inc)))):
+        if not strong_enough(inc, list(self._held_fits(scope_of_incident(inc), inc))):
             return
         c = self._open_for(inc)
         self._gather(c)
         self._emit(c, "open")
 
-    def _held_fits(self, scope: Scope):
+    def _held_fits(self, scope: Scope, target: Correlation | IncidentRec):
         s, now = self.s, self.s.clock
+        wide = self._site_scope(scope)
         refs: set[str] = set()
-        for term in (*scope.core, *((OUTAGE,) if scope.site_wide else ())):
+        for term in (*wide.core, *((OUTAGE,) if scope.site_wide else ())):
             refs |= self.by_term.get(term, set())
         for ref in sorted(refs):
             t = s.tickets[ref]
-            if self._held(t) and (m := match_ticket(t, scope, self.w, now)) is not None and (
-                    t.site is not None or self._unambiguous(t, self._fits(t, match_ticket))):
+            sc = wide if t.fault and t.site is not None and t.site in scope.sites else scope
+            if self._held(t) and (m := match_ticket(t, sc, self.w, now)) is not None and (
+                    t.site is not None or self._only(t, match_ticket, target)):
                 yield TICKET, t, m
         for x in sorted(s.spikes.values(), key=lambda x: x.ref):
             if x.cid is None and self._held_spike(x) and (
                     m := match_spike(x, scope, self.w, now)) is not None and (
-                    x.site is not None or self._unambiguous(x, self._fits(x, match_spike))):
+                    x.site is not None or self._only(x, match_spike, target)):
                 yield SPIKE, x, m
 
+    def _only(self, rec: TicketRec | SpikeRec, fn, target: Correlation | IncidentRec) -> bool:
+        one = self._unambiguous(rec, self._fits(rec, fn))
+        return one is not None and one[1] is target
+
     def _gather(self, c: Correlation) -> None:
-        for kind, rec, m in list(self._held_fits(self.scope(c))):
+        for kind, rec, m in list(self._held_fits(self.scope(c), c)):
             self._join(c, kind, rec, m.why, m.confidence)
 
     def _open_for(self, inc: IncidentRec) -> Correlation:
@@ -255,6 +284,10 @@ def strong_enough(inc: IncidentRec, items: list[tuple[int, Any, Match]]) -> bool
     return (any(kind == SPIKE for kind, _, _ in items) or len(tickets) >= 2
             or any(t.urgent or t.escalated for t in tickets)
             or (inc.severity >= 2 and any(t.complains for t in tickets)))
+
+
+def _core(x: Correlation | IncidentRec):
+    return x.core if isinstance(x, Correlation) else x.terms
 
 
 def _start(x: Correlation | IncidentRec) -> float:

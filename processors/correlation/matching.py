@@ -15,11 +15,15 @@ has no correlation yet. Every rule asks three things, and all three must hold:
   says things are broken without naming them meets a site-wide incident (power, reachability,
   many services).
 
-A ticket is evidence only if it complains (urgent, escalated, negative, or saying something
-does not work) or is not a mere request or question ("how do I set up VPN", "please add me to
-..."): requests keep coming during outages and name the same subjects. A ticket with no site
-must complain, and meets a site-wide incident only on what that incident is about itself
-(power, network, "things are down"), not on the services of the hosts it took down.
+A ticket is evidence only if it complains (says something does not work, or is urgent or
+negative without being a request) or is not a mere request or question ("how do I set up
+VPN", "please add me to ..."): requests keep coming during outages and name the same subjects,
+and an urgent score or an escalation (an SLA timer, a repeat contact) does not make them a
+symptom; nor does a past or personal problem ("fine now, just FYI", "only on my machine"). A
+ticket with no site must complain, and meets a site-wide incident only on what that incident
+is about itself (power, network, "things are down"), not on the services of the hosts it took
+down. A ticket *at* the site of a site-wide incident that says something does not work meets
+it on any service the tenant runs (``joining.Joiner._site_scope``).
 
 Confidence adds the parts up: topic 0.5; site 0.3 (named in the text 0.2, not given 0.05);
 timing up to 0.15 (inside the active span, fading towards the window's edges); urgency 0.05.

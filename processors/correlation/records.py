@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from processors.correlation import terms as terms_module
 from processors.correlation.terms import (
     is_request,
     name_terms,
+    not_outage,
     reports_fault,
     site_wide,
     sites_in,
@@ -83,8 +86,11 @@ class TicketRec:
 
     @property
     def complains(self) -> bool:
-        """Urgent, escalated, negative or saying something does not work: a symptom."""
-        return self.urgent or self.escalated or self.sentiment == "negative" or self.fault
+        """Saying something does not work, or urgent or negative: a symptom. A request or a
+        past, personal problem is none however urgent it was scored ("please add me to ..."
+        with a high priority); an escalation alone (an SLA timer, a repeat contact) is none
+        either: it says the desk is late, not that something is down."""
+        return self.fault or (not self.request and (self.urgent or self.negative))
 
     @property
     def evidence(self) -> bool:
@@ -182,22 +188,37 @@ def ticket_rec(d: TicketInsight, known_sites: Iterable[str]) -> TicketRec:
     site field (the first one named wins)."""
     t = d.timestamp.timestamp()
     site = site_key(d.site)
-    if site is None:
-        named = sites_in(f"{d.subject} {d.excerpt}", known_sites)
-        site = named[0] if named else None
-    texts = [d.subject, d.excerpt]
-    if d.service:
-        texts.append(d.service)
-    found = terms(texts, exclude=known_sites)
+    places = tuple(known_sites)
+    found, named, request, fault = _read(d.subject, d.excerpt, d.service, places)
+    if site is None and named:
+        site = named
     if not found and d.topics:  # a language our table does not read: the tickets stage's
         found = terms(d.topics)  # topics ("calls" is phone there, a video call here)
     return TicketRec(
         ref=d.ticket_id, time=t, last=t, site=site,
         site_named=site is not None and site_key(d.site) is None,
         service=d.service, subject=d.subject or d.excerpt[:80],
-        terms=found, urgent=d.urgent or d.escalated,
-        sentiment=d.sentiment, escalated=d.escalated, request=is_request(d.subject, d.excerpt),
-        fault=reports_fault(d.subject, d.excerpt))
+        terms=found, urgent=d.urgent,
+        sentiment=d.sentiment, escalated=d.escalated, request=request, fault=fault)
+
+
+def clear_caches() -> None:
+    """Forget every cached text and name (a benchmark's repeats start cold)."""
+    _read.cache_clear()
+    name_terms.cache_clear()
+    terms_module._site_index.cache_clear()
+
+
+@lru_cache(maxsize=8192)
+def _read(subject: str, excerpt: str, service: str | None, places: tuple[str, ...]
+          ) -> tuple[frozenset[str], str | None, bool, bool]:
+    """(terms, site named in the text, request, fault) of a ticket text; cached, as thread
+    replies and mass reports repeat the same few texts."""
+    named = sites_in(f"{subject} {excerpt}", places)
+    texts = [subject, excerpt, service] if service else [subject, excerpt]
+    over = not_outage(subject, excerpt)
+    return (terms(texts, exclude=places), named[0] if named else None,
+            is_request(subject, excerpt) or over, reports_fault(subject, excerpt) and not over)
 
 
 def spike_rec(d: HelpSpike, known_sites: Iterable[str]) -> SpikeRec:

