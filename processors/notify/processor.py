@@ -168,7 +168,9 @@ class NotifyProcessor:
         g.members[brief.incident_id] = brief
         g.touched[brief.incident_id] = now
         self._where.setdefault((g.tenant, brief.incident_id), set()).add(key)
-        g.source_time = max(g.source_time, event.time.timestamp())
+        # an escalation's time is its ticket text's; it was reported when it reached us
+        reported = now if isinstance(event, TicketEscalationEvent) else event.time.timestamp()
+        g.source_time = max(g.source_time, reported)
         self._dirty.add(key)
         return self._maybe_flush(key, g, route, now)
 
