@@ -135,7 +135,7 @@ class Analyser:
                 model_total = sentiment_total(classes, self.sentiment_threshold)
                 sign = 1.0 if logit > 0 else -1.0
                 top = self.model.top_inputs(rx, sign) + r.part.top(sign)
-                reasons.append(("model", ", ".join(f"{w} {c:+.2f}" for w, c in top),
+                reasons.append(("model", ", ".join([f"{w} {c:+.2f}" for w, c in top]),
                                 round(logit - s.logit, 2)))
                 carried = self.model.part(rx, "t:") if not first else 0.0
                 if abs(carried) >= 0.25:

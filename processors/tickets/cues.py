@@ -151,27 +151,43 @@ class _Index:
 
     def scan(self, norm: str, toks: list[str]) -> list[tuple[Cue, re.Match[str]]]:
         out: list[tuple[Cue, re.Match[str]]] = []
+        append = out.append
         find = norm.find
         n = len(norm)
         search: dict[int, Cue] = {}
+        split = self.split
         for t in self.words.intersection(toks):
-            anchored, searched = self.split[t]
+            anchored, searched = split[t]
             if anchored:
                 size = len(t)
                 pos = find(t)
                 while pos >= 0:
                     end = pos + size
-                    if (pos == 0 or not _word(norm[pos - 1])) and (end == n or
-                                                                   not _word(norm[end])):
-                        for c in anchored:
-                            m = c.rx.match(norm, pos)
-                            if m is not None:
-                                out.append((c, m))
+                    if pos:
+                        ch = norm[pos - 1]
+                        if ch.isalnum() or ch == "'":
+                            pos = find(t, end)
+                            continue
+                    if end != n:
+                        ch = norm[end]
+                        if ch.isalnum() or ch == "'":
+                            pos = find(t, end)
+                            continue
+                    for c in anchored:
+                        m = c.rx.match(norm, pos)
+                        if m is not None:
+                            append((c, m))
                     pos = find(t, end)
             for c in searched:
                 search[id(c)] = c  # once, however many of its trigger words are here
         for c in search.values():
-            out.extend(_at_word_start(norm, c.rx.finditer(norm), c))
+            for m in c.rx.finditer(norm):
+                s = m.start()
+                if s:
+                    ch = norm[s - 1]
+                    if ch.isalnum() or ch == "'":
+                        continue
+                append((c, m))
         if self.numbered and _DIGIT.search(norm) is not None:
             for c in self.numbered:
                 out.extend(_at_word_start(norm, c.rx.finditer(norm), c))

@@ -109,12 +109,11 @@ class LanguageDetector:
 
     def profile_scores(self, toks: list[str]) -> dict[str, float]:
         scores: dict[str, float] = {}
-        votes = _VOTES
-        for t in toks[:80]:  # the grammar shows in the first lines
-            v = votes.get(t)
-            if v is not None:
-                for lang, w in v:
-                    scores[lang] = scores.get(lang, 0.0) + w
+        get = _VOTES.get
+        # the grammar shows in the first lines
+        for v in [v for t in toks[:80] if (v := get(t)) is not None]:
+            for lang, w in v:
+                scores[lang] = scores.get(lang, 0.0) + w
         return scores
 
     def detect(self, raw: str, toks: list[str], prior: str | None = None) -> tuple[str, float]:

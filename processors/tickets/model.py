@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from heapq import nlargest
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,8 @@ _LABEL = {"r:logit": "cue score", "r:sent": "cue sentiment", "t:active": "thread
           "t:sure": "thread urgent (sure)", "t:was_urgent": "thread was urgent",
           "t:first": "first text", "r:fixed": "fixed", "r:agent": "agent's voice"}
 _FIXED_STATUS = frozenset({"resolved", "closed", "done", "solved", "fixed"})
+_RULE_KEYS = tuple((f, "r:" + f) for f in RAISE + LOWER)
+_FEEL_KEYS = {f: "f:" + f for f in (*FEELINGS, "sarcasm", "words")}
 
 
 def text_features(toks: list[str], lang: str) -> dict[str, float]:
@@ -61,13 +62,15 @@ def rule_features(s: TextScore, readable: bool, first: bool, active: bool, was_u
     fixed = s.resolution <= -1.5 or (status or "").lower() in _FIXED_STATUS
     x = {"r:logit": max(-6.0, min(6.0, s.logit)) / 3.0,
          "r:sent": max(-6.0, min(6.0, s.sentiment)) / 2.5, "r:bias": 1.0}
-    for f in RAISE + LOWER:
-        v = s.parts.get(f)
+    get = s.parts.get
+    for f, name in _RULE_KEYS:
+        v = get(f)
         if v:
-            x["r:" + f] = v / 2.0
+            x[name] = v / 2.0
     for f, v in s.feelings.items():
-        if f in FEELINGS or f in ("sarcasm", "words"):
-            x["f:" + f] = v / 2.5
+        name = _FEEL_KEYS.get(f)
+        if name is not None:
+            x[name] = v / 2.5
     if s.agent:
         x["r:agent"] = 1.0
     if not readable:
@@ -104,6 +107,9 @@ class TextModel:
             kind, sep, key = name.partition(":")
             if sep and kind + sep in self._by_kind:
                 self._by_kind[kind + sep][key] = w
+        self._words = self._by_kind["w:"]
+        self._prefixes = self._by_kind["p:"]
+        self._langs = self._by_kind["lang:"]
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> TextModel:
@@ -122,30 +128,34 @@ class TextModel:
         runs once per text): ``text_features`` looked up per kind, without building its
         dict."""
         words = [t for t in toks[:200] if len(t) > 1 and not t[0].isdigit()]
-        uniq = set(words)
-        prefixes = {w[:5] for w in uniq if len(w) > 6}
+        # sorted: sums and ties must not depend on the process's hash seed (every worker and
+        # every restart must say the same)
+        uniq = sorted(set(words))
+        prefixes = sorted({w[:5] for w in uniq if len(w) > 6})
         n_keys = len(uniq) + len(prefixes)
         if not n_keys:
             return TextPart(self._by_kind["lang:"].get(lang, _ZERO), [], 0.0)
-        found: list[tuple[str, tuple[float, float, float, float]]] = []
-        for keys, table in ((uniq, self._by_kind["w:"]), (prefixes, self._by_kind["p:"])):
-            get = table.get
-            found += [(k, w) for k in keys if (w := get(k)) is not None]
+        get = self._words.get
+        found = [(k, w) for k in uniq if (w := get(k)) is not None]
+        if prefixes:
+            get = self._prefixes.get
+            found += [(k, w) for k in prefixes if (w := get(k)) is not None]
         u = n = z = p = 0.0
-        for _, w in found:
-            u += w[0]
-            n += w[1]
-            z += w[2]
-            p += w[3]
+        for _, (a, b, c, d) in found:
+            u += a
+            n += b
+            z += c
+            p += d
         v = 1.0 / math.sqrt(n_keys)
-        lw = self._by_kind["lang:"].get(lang, _ZERO)
+        lw = self._langs.get(lang, _ZERO)
         return TextPart((u * v + lw[0], n * v + lw[1], z * v + lw[2], p * v + lw[3]),
                         [(k, w[0]) for k, w in found], v)
 
     def score(self, part: TextPart, rule_x: dict[str, float]) -> tuple[float, tuple[
             float, float, float]]:
         """Urgency logit and the negative, neutral, positive logits."""
-        u, n, z, p = (b + w for b, w in zip(self.bias, part.sums, strict=True))
+        b, t = self.bias, part.sums
+        u, n, z, p = b[0] + t[0], b[1] + t[1], b[2] + t[2], b[3] + t[3]
         get = self.weights.get
         for k, v in rule_x.items():
             w = get(k)
@@ -163,7 +173,8 @@ class TextModel:
         get = self.weights.get
         c = [(_LABEL.get(n, n.partition(":")[2]), w[0] * v) for n, v in rule_x.items()
              if n != "r:bias" and (w := get(n)) is not None and w[0] * v * sign > 0]
-        return [(n, round(x, 2)) for n, x in nlargest(k, c, key=lambda f: f[1] * sign)]
+        c = sorted(c, key=lambda f: (-f[1] * sign, f[0]))[:k]
+        return [(n, round(x, 2)) for n, x in c]
 
     def part(self, rule_x: dict[str, float], prefix: str) -> float:
         """Urgency logit the inputs named ``prefix...`` gave (``t:``: the thread's state)."""
@@ -181,8 +192,8 @@ class TextPart:
 
     def top(self, sign: float, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` words or word pairs that pushed urgency most toward ``sign``."""
-        best = nlargest(k, (f for f in self.found if f[1] * sign > 0 and f[0] not in _PLAIN),
-                        key=lambda f: f[1] * sign)
+        best = [f for f in self.found if f[1] * sign > 0 and f[0] not in _PLAIN]
+        best = sorted(best, key=lambda f: (-f[1] * sign, f[0]))[:k]
         return [(name, round(w * self.scale, 2)) for name, w in best]
 
 

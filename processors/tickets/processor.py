@@ -129,9 +129,14 @@ class TicketsProcessor:
             self._gone.pop(key, None)
         th.partition = partition
         th.last_seen = max(th.last_seen, t)
-        for name in ("requester", "site", "service", "priority"):
-            if getattr(d, name):
-                setattr(th, name, getattr(d, name))
+        if d.requester:
+            th.requester = d.requester
+        if d.site:
+            th.site = d.site
+        if d.service:
+            th.service = d.service
+        if d.priority:
+            th.priority = d.priority
         if d.subject and not th.subject:
             th.subject = d.subject
         if d.action in _AGENT_STATUSES:

@@ -25,7 +25,7 @@ from processors.tickets.cues import Hit
 BIAS = -2.0
 RAISE = ("safety", "facility", "security", "scope", "outage", "deadline", "impact", "pressure",
          "response")
-STRONG = frozenset({"safety", "facility", "security"})
+STRONG = ("safety", "facility", "security")  # a tuple: reasons in a fixed order
 LOWER = ("resolved", "handled", "planned", "howto", "minor", "single", "later")
 CAPS = {"safety": 3.8, "facility": 3.4, "security": 3.8, "scope": 1.9, "outage": 1.2,
         "deadline": 1.8, "impact": 1.3, "pressure": 0.4, "response": 3.0, "resolved": 3.5,

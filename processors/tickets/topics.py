@@ -40,9 +40,8 @@ def topics_of(toks: list[str], limit: int = 4) -> list[str]:
     """Topics in the order the text first names them."""
     found: list[str] = []
     get = WORD_TOPIC.get
-    for t in toks[:200]:
-        topic = get(t)
-        if topic is not None and topic not in found:
+    for topic in [tp for t in toks[:200] if (tp := get(t)) is not None]:
+        if topic not in found:
             found.append(topic)
             if len(found) == limit:
                 break

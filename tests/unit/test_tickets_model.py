@@ -105,3 +105,23 @@ def test_built_insights_equal_validated_ones() -> None:
     for ev in out:
         again = TicketInsightEvent.model_validate(ev.model_dump())
         assert again == ev and again.model_dump_json() == ev.model_dump_json()
+
+
+def test_top_contributions_are_the_largest_and_ties_go_by_name() -> None:
+    """Ties are broken by name, never by set order: every worker and every restart gives
+    the same reasons whatever the process's hash seed."""
+    from processors.tickets.model import _PLAIN, TextPart
+
+    found = [("vpn", 0.5), ("down", 0.5), ("the", 0.9), ("office", -0.2), ("floor", 0.1),
+             ("since", 0.5), ("whole", -0.2), ("lift", 0.5), ("again", -0.2)]
+    part = TextPart((0.0, 0.0, 0.0, 0.0), found, 1.0)
+    for sign in (1.0, -1.0):
+        for k in (0, 1, 2, 3, 5):
+            want = sorted((f for f in found if f[1] * sign > 0 and f[0] not in _PLAIN),
+                          key=lambda f, s=sign: (-f[1] * s, f[0]))[:k]
+            assert part.top(sign, k) == [(n, round(w, 2)) for n, w in want]
+    assert [n for n, _ in part.top(1.0, 3)] == sorted(
+        n for n, w in found if w == 0.5 and n not in _PLAIN)[:3]
+    reversed_part = TextPart((0.0, 0.0, 0.0, 0.0), found[::-1], 1.0)
+    assert reversed_part.top(1.0, 3) == part.top(1.0, 3)
+
