@@ -24,4 +24,6 @@ def test_rollups_answer_like_raw_rows(sink) -> None:
             got = [sink.query(render(q, database=db, since=now - span, until=now, now=now,
                                      ttl_days=ttl_days, rollups=r).sql)
                    for r in (True, False)]
-            assert got[0] and same(got[0], got[1]), (q.name, span)
+            # a day against the days before it needs more than an hour of range
+            empty_ok = q.name == "helpful-share-drop" and span < 2 * 86400
+            assert (got[0] or empty_ok) and same(got[0], got[1]), (q.name, span)
