@@ -24,7 +24,6 @@ subject at the same-named site.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from benchmarks.correlation.gen_a_catalog import (
@@ -38,29 +37,11 @@ from benchmarks.correlation.gen_a_catalog import (
     SERVICES,
     Service,
 )
+from benchmarks.correlation.truth import Outage, Scenario
 
 T0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC).timestamp()
 TENANTS = {"acme": ("par1", "lon1", "fra1", "nyc1"), "globex": ("par1", "lon1", "sgp1", "mad1")}
 SHAPES = ("service", "users_first", "site_power", "degraded", "silent", "no_alert")
-
-
-@dataclass
-class Outage:
-    id: str
-    tenant: str
-    site: str
-    service: str | None
-    start: float
-    end: float
-    alert_ids: list[str] = field(default_factory=list)
-    ticket_ids: list[str] = field(default_factory=list)
-    help_session_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Scenario:
-    events: list[dict]
-    outages: list[Outage]
 
 
 def _iso(t: float) -> str:

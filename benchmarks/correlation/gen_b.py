@@ -16,30 +16,12 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from benchmarks.correlation.truth import Outage, Scenario
+
 T0 = datetime(2026, 3, 3, 7, 0, tzinfo=UTC).timestamp()  # a Tuesday, 07:00 UTC
-
-
-@dataclass
-class Outage:
-    id: str
-    tenant: str
-    site: str
-    service: str | None
-    start: float
-    end: float
-    alert_ids: list[str] = field(default_factory=list)
-    ticket_ids: list[str] = field(default_factory=list)
-    help_session_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Scenario:
-    events: list[dict]
-    outages: list[Outage]
 
 
 def _p(s: str) -> tuple[str, ...]:

@@ -6,30 +6,12 @@ of several shapes, each listing exactly the alerts, tickets and help sessions it
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from benchmarks.correlation.truth import Outage, Scenario
 
 T0 = 1_710_136_800.0  # 2024-03-11T06:00:00Z
 MIN = 60.0
-
-
-@dataclass
-class Outage:
-    id: str
-    tenant: str
-    site: str
-    service: str | None
-    start: float
-    end: float
-    alert_ids: list[str] = field(default_factory=list)
-    ticket_ids: list[str] = field(default_factory=list)
-    help_session_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Scenario:
-    events: list[dict]
-    outages: list[Outage]
 
 
 # Per service, two lines: "name|what people call it|clauses people write|alerts when down"
