@@ -32,7 +32,7 @@ def helpdesk_summary(sink: ClickHouseSink, db: str, limit: int = 6) -> None:
         _tickets(sink, db, c)
         for e in orjson.loads(c["evidence"] or "[]"):
             if e["kind"] == "help_spike":
-                click.echo(f"      help spike  {e['title'][:60]}  ({e['why'][:80]})")
+                click.echo(f"      help spike  {e['title'][:60]}  ({e['why'][:120]})")
     _gaps(sink, db)
 
 
