@@ -28,7 +28,7 @@ from processors.correlation.records import (
     SpikeRec,
     TicketRec,
 )
-from processors.correlation.terms import OUTAGE, VOCABULARY
+from processors.correlation.terms import OUTAGE, VOCABULARY, name_terms
 
 
 class Joiner:
@@ -41,6 +41,8 @@ class Joiner:
     w: Windows
     w_user: Windows
     by_term: dict[str, set[str]]
+    taught: set[str]
+    """Words the lexicon counted since held tickets last looked at it."""
 
     def _emit(self, c: Correlation, state: str) -> None:
         raise NotImplementedError
@@ -201,6 +203,7 @@ class Joiner:
             c.tickets.append(rec.ref)
             self._unindex(rec)
             self._topic(c, rec.terms)
+            self._teach_joined(c, rec)
             t = rec.time
         else:
             c.spikes.append(rec.ref)
@@ -220,6 +223,59 @@ class Joiner:
         if not c.topic:
             shared = sorted(item_terms & c.core.keys())
             c.topic = shared[0] if shared else (OUTAGE if OUTAGE in item_terms else "")
+
+    # -- the tenant's lexicon ------------------------------------------------------------------
+    def _teach(self, t: TicketRec, service: str | None) -> None:
+        """Count ``t``'s own words towards ``service`` (not the service names themselves);
+        with none, only as used."""
+        skip = frozenset(self.s.services) | (name_terms(service) if service else frozenset())
+        if service:
+            self.s.lexicon.learn(t.ref, service.strip().lower(), t.own_terms, skip,
+                                 self.s.clock)
+            self.taught |= t.own_terms - skip
+        else:
+            self.s.lexicon.observe(t.ref, t.own_terms, skip, self.s.clock)
+
+    def _teach_joined(self, c: Correlation, t: TicketRec) -> None:
+        """A ticket that joined on its site and a subject it named itself teaches the service
+        of the incident it joined, when there is exactly one (a site-wide loss has many)."""
+        if t.site is None or c.site_wide or not t.complains:
+            return
+        if (t.own_terms - {OUTAGE}).isdisjoint(c.core):
+            return
+        services = {x for r in c.incidents if (i := self.s.incidents.get(r)) is not None
+                    for x in i.services}
+        if len(services) == 1:
+            self._teach(t, services.pop())
+
+    def _lend(self, t: TicketRec) -> None:
+        """Give ``t`` the service terms its words stand for at this tenant."""
+        own = t.own_terms
+        t.learned = {}
+        for service, word in self.s.lexicon.services(own, self.s.clock).items():
+            for term in name_terms(service):
+                if term not in own:
+                    t.learned.setdefault(term, (word, service))
+        t.terms = own | t.learned.keys() if t.learned else own
+
+    def _revisit(self) -> None:
+        """Held tickets using words just taught get the service terms those now stand for,
+        and are placed again (a few rounds at most: each may teach in turn)."""
+        for _ in range(3):
+            if not self.taught:
+                return
+            refs = sorted({r for w in self.taught for r in self.by_term.get(w, ())})
+            self.taught = set()
+            for ref in refs:
+                t = self.s.tickets.get(ref)
+                if t is None or t.cid is not None or not self._held(t):
+                    continue
+                before = t.learned
+                self._unindex(t)
+                self._lend(t)
+                if t.learned == before or not self._place(TICKET, t, match_ticket):
+                    self._index(t)
+        self.taught = set()
 
     # -- reported by users -----------------------------------------------------------------------
     def _form(self, site: str, item_terms: frozenset[str], t: float) -> None:

@@ -41,7 +41,7 @@ from schemas.insights import CorrelatedIncidentEvent
 log = logging.getLogger(__name__)
 SOURCE = "aiops/correlation"
 LIVE_S = 3600.0
-STATE_VERSION = 2
+STATE_VERSION = 3
 _KINDS = {"aiops.incident": INCIDENT, "aiops.ticket-insight": TICKET,
           "aiops.help-spike": SPIKE}
 

@@ -79,6 +79,13 @@ class TicketRec:
     fault: bool
     """A text of it says something does not work (``terms.reports_fault``)."""
     cid: str | None = None
+    learned: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Terms of ``terms`` it has only from the tenant's lexicon -> (its word, the service)."""
+
+    @property
+    def own_terms(self) -> frozenset[str]:
+        """Its terms from its own texts, without those the lexicon lent it."""
+        return self.terms - self.learned.keys() if self.learned else self.terms
 
     @property
     def negative(self) -> bool:

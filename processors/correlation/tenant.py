@@ -14,7 +14,8 @@ being taken, so the same items give the same correlations at any replay speed.
   rather than on "things are down") and no other site is reporting the same trouble.
   Otherwise it is held for ``hold_s``. A site-wide incident also takes the fault reports from
   its site about any of the tenant's services (learned from its alerts and ticket service
-  fields, forgotten after a week).
+  fields, forgotten after a week). A ticket also meets an incident through words the
+  tenant's own tickets use for a service ("stock levels" for ``inventory``: ``lexicon.py``).
 - **Reported by users, no alerts**: held tickets that complain (saying something does not
   work, or urgent or negative and no request) at one site about one subject of the synonym table
   open a correlation on their own when, within ``user_window_s``, there are
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from processors.correlation.joining import Joiner
+from processors.correlation.lexicon import Lexicon
 from processors.correlation.matching import (
     Windows,
     match_incident,
@@ -97,6 +99,8 @@ class TenantState:
     services: dict[str, float] = field(default_factory=dict)
     """Topic terms of the tenant's service names (alerts, ticket service fields) -> when last
     seen: what a site-wide loss takes down."""
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    """Words its users use for its services (``lexicon.py``)."""
     buffer: list[tuple] = field(default_factory=list)
     """Items not taken yet: a heap by (event time, kind, ref, seq, arrival)."""
     seen: float = float("-inf")
@@ -105,7 +109,8 @@ class TenantState:
 
     def empty(self) -> bool:
         return not (self.incidents or self.tickets or self.spikes or self.correlations
-                    or self.buffer or self.done or self.aliases or self.sites or self.services)
+                    or self.buffer or self.done or self.aliases or self.sites or self.services
+                    or self.lexicon)
 
 
 class Tenant(Joiner):
@@ -122,6 +127,7 @@ class Tenant(Joiner):
         """Evidence models of open correlations' items (derived, not state)."""
         self.by_term: dict[str, set[str]] = {}
         """Held (unlinked) tickets by topic term; derived, rebuilt on restore."""
+        self.taught: set[str] = set()
         for t in state.tickets.values():
             if t.cid is None:
                 self._index(t)
@@ -175,6 +181,7 @@ class Tenant(Joiner):
                 del book[key]
         for key in [k for k, (_, t) in s.aliases.items() if now - t > p.hold_s]:
             del s.aliases[key]
+        s.lexicon.expire(now)
 
     # -- items ---------------------------------------------------------------------------------
     def take(self, kind: int, data: Any) -> None:
@@ -186,6 +193,7 @@ class Tenant(Joiner):
             self.take_ticket(ticket_rec(data, known))
         else:
             self.take_spike(spike_rec(data, known))
+        self._revisit()
         now = self.s.clock
         for c in self.s.correlations.values():
             if c.pending and now - c.last_emit >= self.p.update_s:
@@ -250,7 +258,7 @@ class Tenant(Joiner):
                     c.pending |= shown != (old.urgent, old.sentiment)
                 return
             self._unindex(old)
-            old.terms = old.terms | rec.terms
+            old.terms = old.own_terms | rec.terms
             if old.site is None and rec.site is not None:
                 old.site, old.site_named = rec.site, rec.site_named
             rec = old
@@ -259,6 +267,9 @@ class Tenant(Joiner):
         if rec.service:
             for term in name_terms(rec.service):
                 s.services[term] = s.clock
+        if old is None and rec.complains:
+            self._teach(rec, rec.service)
+        self._lend(rec)
         s.tickets[rec.ref] = rec
         if not self._place(TICKET, rec, match_ticket):
             self._index(rec)
