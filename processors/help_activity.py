@@ -4,10 +4,12 @@ The documented example of a stage (docs/adding-a-processor.md): one module with 
 the event it emits and its registration (``STAGE``), one line in ``pipelines/stages.py``, and a
 table definition in ``schemas/clickhouse.py``.
 
-Windows are tumbling and in event time. ``help.interactions`` is keyed by session, so one
-article's views arrive on every partition: each partition counts its own share and emits one
-row per window (id ends in ``/p<partition>``); analysts ``sum()`` the rows. Sessions never span
-partitions, so the summed ``sessions`` is exact. A window closes once its partition's event
+Windows are tumbling and in event time. ``help.interactions`` is keyed by tenant (so one
+tenant's help traffic meets its tickets in the ``help`` stage), so one article's views arrive on
+one partition; the stage still counts per partition and emits one row per window and
+partition (id ends in ``/p<partition>``), and analysts ``sum()`` the rows, which stays right if
+the key is ever made finer. Sessions never span partitions, so the summed ``sessions`` is
+exact. A window closes once its partition's event
 time has passed its end by ``lateness_s``, or when nothing reached its partition for
 ``window_s + lateness_s`` of wall time (a paused stream); interactions later than that are
 dropped and counted (``late``, exported as ``aiops_stage_dropped_events``), never folded into
