@@ -417,7 +417,8 @@ def bench_clustering(seed, seeds, tenants, sites, hours, rules, as_json) -> None
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="ticket.event envelopes, one per line, in stream order; lines "
               "may carry a `labels` object (urgent, sentiment, language). Default: the shipped "
-              "sets, tuning half and held-out half")
+              "sets, A and C (they train the model) and B (held out), and the cross-validation "
+              "over A and C")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write one JSON object per input text (id, urgent, sentiment, language, "
               "score parts)")
@@ -438,14 +439,28 @@ def bench_tickets(data, out, as_json) -> None:
               "tuning); both: a and b; all: a, b and c")
 @click.option("--seeds", default=3, show_default=True, help="Scenarios per generator")
 @click.option("--hours", default=12.0, show_default=True, help="Simulated hours per scenario")
+@click.option("--stream", default=0, metavar="N", help="Only throughput, over one stream of "
+              "at least N events (seeds joined; e.g. --stream 20000 --hours 24 --generator c)")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object as the last line")
-def bench_correlation(generator, seeds, hours, as_json) -> None:
+def bench_correlation(generator, seeds, hours, stream, as_json) -> None:
     """Outages that also bring tickets and help-center searches, among unrelated tickets and
     help traffic, through the clustering, tickets, help and correlation stages' code: link
     precision and recall (ticket and help spike to incident), cross-tenant links, delay from
     the first ticket to the correlated incident, and events per second."""
-    from benchmarks.correlation.run import run
+    from benchmarks.correlation.run import run, stream_throughput
 
+    if stream:
+        if generator in ("both", "all"):
+            raise click.UsageError("--stream measures one generator: --generator a, b or c")
+        r = stream_throughput(generator, stream, hours)
+        click.echo(f"throughput (correlation processor alone, one core): "
+                   f"{r['events_per_s']:,} events/s over {r['events']:,} events")
+        if as_json:
+            import json
+
+            click.echo(json.dumps({"benchmark": "correlation-stream", "generator": generator,
+                                   **r}))
+        return
     _guard(run, generator, seeds, hours, as_json)
 
 
