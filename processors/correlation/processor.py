@@ -80,12 +80,7 @@ class CorrelationProcessor:
     @classmethod
     def from_settings(cls, section: Any) -> CorrelationProcessor:
         s = section
-        return cls(Params(
-            lead_s=s.lead_s, trail_s=s.window_s, hold_s=s.window_s, quiet_s=s.quiet_s,
-            update_s=s.update_s, user_window_s=s.user_window_s,
-            user_min_tickets=s.user_min_tickets, user_min_urgent=s.user_min_urgent,
-            user_min_with_spike=s.user_min_with_spike, max_open_s=s.max_open_s),
-            reorder_s=s.reorder_s, spike_delay_s=s.spike_delay_s)
+        return cls(Params.of(s), reorder_s=s.reorder_s, spike_delay_s=s.spike_delay_s)
 
     def __len__(self) -> int:
         return len(self.tenants)

@@ -57,6 +57,7 @@ from processors.correlation.records import (
     spike_rec,
     ticket_rec,
 )
+from processors.correlation.stage import CorrelationSettings
 from processors.correlation.terms import name_terms
 from processors.correlation.title import EvidenceCache, build
 from schemas.insights import CorrelatedIncident
@@ -65,19 +66,32 @@ EXPIRE_S = 300.0
 SITE_TTL_S = 7 * 86_400.0
 
 
+_DEFAULT = CorrelationSettings()
+
+
 @dataclass(frozen=True, slots=True)
 class Params:
-    lead_s: float = 1800.0
-    trail_s: float = 3600.0
-    hold_s: float = 3600.0
-    quiet_s: float = 1800.0
-    update_s: float = 30.0
-    user_window_s: float = 1800.0
-    user_min_tickets: int = 3
-    user_min_urgent: int = 0
-    user_min_with_spike: int = 2
-    max_open_s: float = 86_400.0
+    """The rules' knobs. Their defaults are the stage settings' (``CorrelationSettings``, one
+    place), so a processor made in a test or benchmark behaves as the stage does."""
+
+    lead_s: float = _DEFAULT.lead_s
+    trail_s: float = _DEFAULT.window_s
+    hold_s: float = _DEFAULT.window_s
+    quiet_s: float = _DEFAULT.quiet_s
+    update_s: float = _DEFAULT.update_s
+    user_window_s: float = _DEFAULT.user_window_s
+    user_min_tickets: int = _DEFAULT.user_min_tickets
+    user_min_urgent: int = _DEFAULT.user_min_urgent
+    user_min_with_spike: int = _DEFAULT.user_min_with_spike
+    max_open_s: float = _DEFAULT.max_open_s
     incident_ttl_s: float = 6 * 3600.0
+
+    @classmethod
+    def of(cls, s: CorrelationSettings) -> Params:
+        return cls(lead_s=s.lead_s, trail_s=s.window_s, hold_s=s.window_s, quiet_s=s.quiet_s,
+                   update_s=s.update_s, user_window_s=s.user_window_s,
+                   user_min_tickets=s.user_min_tickets, user_min_urgent=s.user_min_urgent,
+                   user_min_with_spike=s.user_min_with_spike, max_open_s=s.max_open_s)
 
 
 @dataclass(slots=True)

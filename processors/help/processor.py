@@ -70,8 +70,7 @@ class HelpProcessor:
         s = settings or HelpSettings()
         self.gap, self.window, self.lateness = s.session_gap_s, s.deflection_window_s, s.lateness_s
         self.memory = max(s.session_memory_s, s.session_gap_s + s.lateness_s)
-        self.rules = SpikeRules(s.spike_window_s, s.spike_min_sessions, s.spike_threshold,
-                                s.spike_warmup_windows, s.series_ttl_s)
+        self.rules = SpikeRules.of(s)
         self.idle_s = max(self.gap, self.window) + self.lateness
         self.tenants: dict[str, Tenant] = {}
         self.sessions: dict[str, Session] = {}

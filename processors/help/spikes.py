@@ -40,6 +40,7 @@ from scipy.special import gammainc
 
 from models.base import Detector, Sample
 from processors.help.sessions import SOURCE, at, fit
+from processors.help.stage import HelpSettings
 from schemas.insights import HelpSpike, HelpSpikeEvent
 
 RESOLVE_AFTER = 2
@@ -89,11 +90,18 @@ class CountScore(Detector):
 
 @dataclass(frozen=True, slots=True)
 class SpikeRules:
-    window_s: int = 300
-    min_sessions: int = 5
-    threshold: float = 0.5
-    warmup: int = 12
-    ttl_s: float = 2 * 86_400
+    """Made from the stage's settings (``HelpSettings``), the one place of their defaults."""
+
+    window_s: int
+    min_sessions: int
+    threshold: float
+    warmup: int
+    ttl_s: float
+
+    @classmethod
+    def of(cls, s: HelpSettings) -> SpikeRules:
+        return cls(s.spike_window_s, s.spike_min_sessions, s.spike_threshold,
+                   s.spike_warmup_windows, s.series_ttl_s)
 
 
 @dataclass(slots=True)
